@@ -1,0 +1,48 @@
+// MTU checks: no layer below the IPv6 minimum, and no pinned MTU above what its layer can
+// carry (post A: VMs at 1500 over a 1500 VXLAN underlay black-hole large packets).
+import { mtuBudget } from "./budget";
+import { decideCni, isValidMode } from "./cni";
+import { MIN_MTU } from "./defaults";
+import type { Findings } from "./findings";
+import { plannedFabricVmMtu } from "./mtu";
+import { kubernetesNodes } from "./nodes";
+import type { LabSpec } from "./schema";
+
+export function validateMtu(spec: LabSpec, f: Findings): void {
+  const planned = plannedFabricVmMtu(spec);
+  const { vmMtu } = spec.fabric;
+  if (vmMtu !== undefined && spec.hosts.length > 0 && vmMtu > planned) {
+    f.error(
+      "fabric.vmMtu",
+      vmMtu,
+      `is above the ${planned} bytes the fabric carries (smallest underlay minus ${spec.fabric.mode} overhead): full-size packets would be black-holed while small pings pass (post A)`,
+      `remove it (labfabric plans ${planned}) or set it lower`,
+    );
+  }
+  const k = spec.kubernetes;
+  const validMode = k.cni.mode === undefined || isValidMode(k.cni.plugin, k.cni.mode);
+  const nodes = kubernetesNodes(spec);
+  const cni = k.enabled && validMode ? decideCni(spec, nodes) : undefined;
+  const budget = mtuBudget(spec, nodes, cni);
+  if (cni && k.cni.mtu !== undefined && nodes.length > 0) {
+    const fits = Math.min(...nodes.map((n) => n.mtu)) - (budget.cniOverhead ?? 0);
+    if (k.cni.mtu > fits) {
+      f.error(
+        "kubernetes.cni.mtu",
+        k.cni.mtu,
+        `is above the ${fits} bytes a ${cni.plugin} ${cni.mode} packet can carry over the smallest node NIC`,
+        `remove it (labfabric plans ${fits}) or set it lower`,
+      );
+    }
+  }
+  for (const path of budget.paths) {
+    for (const layer of path.layers.filter((l) => l.mtu < MIN_MTU)) {
+      f.error(
+        path.key,
+        path.layers[0].mtu,
+        `leaves ${layer.layer} on path "${path.name}" at ${layer.mtu} bytes, below the ${MIN_MTU}-byte minimum (IPv6)`,
+        "raise the underlay/network MTU or use fewer stacked encapsulations",
+      );
+    }
+  }
+}
