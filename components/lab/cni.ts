@@ -95,6 +95,12 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
     reasons.push("native routing on OpenStack: node ports carry allowed-address-pairs for the pod and service CIDRs");
   }
   const podSubnet = spec.kubernetes.podSubnet ?? DEFAULT_POOL[plugin];
+  if (spec.kubernetes.podSubnet) {
+    reasons.push(
+      `pod pool ${podSubnet} is given to kubeadm (networking.podSubnet) and to ${plugin} alike, so node podCIDRs ` +
+        "are allocated from the pool the CNI uses (post D: Flannel failed with 'pod cidr not assigned')",
+    );
+  }
   if (!spec.kubernetes.podSubnet) reasons.push(`pod pool ${podSubnet}: ${plugin}'s own default (no podSubnet set)`);
   return {
     plugin,

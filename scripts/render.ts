@@ -1,0 +1,46 @@
+// npm run render -- <Pulumi.<lab>.yaml> --out <dir>
+// The offline view of a lab: validates, plans and writes plan.md (and, as layers land, the
+// per-host scripts and resources.json). Exits non-zero with the validation report on bad input.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { formatReport } from "../components/lab/findings";
+import { planMarkdown } from "../components/lab/plan-markdown";
+import { loadLab } from "../components/lab/plan";
+import { readStackFile } from "../components/lab/stack-file";
+
+export function renderLab(stackFile: string, outDir: string): { ok: boolean; report: string; files: string[] } {
+  const stack = readStackFile(stackFile);
+  const result = loadLab(stack.raw, stack.lab);
+  const findings = [...stack.findings, ...(result.ok ? result.plan.warnings : result.findings)];
+  if (!result.ok || stack.findings.some((f) => f.severity === "error")) {
+    return { ok: false, report: formatReport(findings), files: [] };
+  }
+  const files: { path: string; content: string }[] = [{ path: "plan.md", content: planMarkdown(result.plan) }];
+  for (const f of files) {
+    const target = join(outDir, f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content, { mode: f.path.endsWith(".sh") ? 0o755 : 0o644 });
+  }
+  return { ok: true, report: formatReport(findings), files: files.map((f) => join(outDir, f.path)) };
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: "string", short: "o" } },
+  });
+  if (positionals.length !== 1 || !values.out) {
+    console.error("usage: npm run render -- <Pulumi.<lab>.yaml> --out <dir>");
+    process.exit(2);
+  }
+  const { ok, report, files } = renderLab(positionals[0], values.out);
+  if (report) console.error(report);
+  if (!ok) {
+    console.error(`labfabric: ${positionals[0]} is not a valid lab; nothing was rendered.`);
+    process.exit(1);
+  }
+  for (const f of files) console.log(`wrote ${f}`);
+}
+
+if (require.main === module) main();
