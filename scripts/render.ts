@@ -9,20 +9,29 @@ import { planMarkdown } from "../components/lab/plan-markdown";
 import { loadLab } from "../components/lab/plan";
 import { readStackFile } from "../components/lab/stack-file";
 
-export function renderLab(stackFile: string, outDir: string): { ok: boolean; report: string; files: string[] } {
+export function renderLab(
+  stackFile: string,
+  outDir: string,
+): { ok: boolean; report: string; files: string[] } {
   const stack = readStackFile(stackFile);
   const result = loadLab(stack.raw, stack.lab);
   const findings = [...stack.findings, ...(result.ok ? result.plan.warnings : result.findings)];
   if (!result.ok || stack.findings.some((f) => f.severity === "error")) {
     return { ok: false, report: formatReport(findings), files: [] };
   }
-  const files: { path: string; content: string }[] = [{ path: "plan.md", content: planMarkdown(result.plan) }];
+  const files: { path: string; content: string }[] = [
+    { path: "plan.md", content: planMarkdown(result.plan) },
+  ];
   for (const f of files) {
     const target = join(outDir, f.path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, f.content, { mode: f.path.endsWith(".sh") ? 0o755 : 0o644 });
   }
-  return { ok: true, report: formatReport(findings), files: files.map((f) => join(outDir, f.path)) };
+  return {
+    ok: true,
+    report: formatReport(findings),
+    files: files.map((f) => join(outDir, f.path)),
+  };
 }
 
 function main(): void {

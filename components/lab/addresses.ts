@@ -27,7 +27,10 @@ export function bridgeAddresses(spec: LabSpec): Map<string, string> {
   const subnet = spec.fabric.vmSubnet;
   if (spec.fabric.mode !== "vxlan" || !subnet) return out;
   spec.hosts.forEach((h, i) => {
-    out.set(h.name, h.bridgeAddress ?? `${cidr.nthAddress(subnet, i + 1)}/${cidr.prefixLength(subnet)}`);
+    out.set(
+      h.name,
+      h.bridgeAddress ?? `${cidr.nthAddress(subnet, i + 1)}/${cidr.prefixLength(subnet)}`,
+    );
   });
   return out;
 }
@@ -39,10 +42,17 @@ export function gatewayOf(net: NetworkSpec): string {
 /** A stable locally-administered MAC in QEMU's 52:54:00 range, derived from the lab, VM and NIC. */
 export function generatedMac(lab: string, vm: string, index: number): string {
   const h = createHash("sha256").update(`${lab}/${vm}/${index}`).digest();
-  return ["52", "54", "00", ...[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+  return ["52", "54", "00", ...[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, "0"))].join(
+    ":",
+  );
 }
 
-function allocate(subnet: string, used: Set<string>, start: number, end?: string): string | undefined {
+function allocate(
+  subnet: string,
+  used: Set<string>,
+  start: number,
+  end?: string,
+): string | undefined {
   const count = cidr.size(subnet);
   for (let i = start; i < count; i++) {
     const a = cidr.nthAddress(subnet, i);
@@ -65,7 +75,10 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
   }
   for (const vm of spec.vms) {
     vm.nics.forEach((nic) => {
-      if (nic.address) usedIn(nic.network === FABRIC_NETWORK ? FABRIC_NETWORK : `${vm.host}/${nic.network}`).add(nic.address);
+      if (nic.address)
+        usedIn(nic.network === FABRIC_NETWORK ? FABRIC_NETWORK : `${vm.host}/${nic.network}`).add(
+          nic.address,
+        );
     });
   }
   const plans: VmNicPlan[] = [];
@@ -83,7 +96,8 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
           : allocate(net.cidr, usedIn(key), FIRST_VM_OFFSET);
         if (address) usedIn(key).add(address);
       }
-      const gateway = net.mode === "bridge" ? cidr.addressOf(bridges.get(vm.host) ?? "") : gatewayOf(net);
+      const gateway =
+        net.mode === "bridge" ? cidr.addressOf(bridges.get(vm.host) ?? "") : gatewayOf(net);
       plans.push({
         vm: vm.name,
         host: vm.host,
@@ -98,4 +112,3 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
   }
   return plans;
 }
-

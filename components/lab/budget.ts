@@ -3,7 +3,13 @@
 // NIC -> CNI -> pod, and existing node NIC -> CNI -> pod. One pod MTU serves the whole cluster.
 import { ENCAP_OVERHEAD } from "./defaults";
 import type { CniDecision } from "./cni";
-import { buildPath, fabricEncapsulation, fabricVmMtu, type Encapsulation, type MtuPath } from "./mtu";
+import {
+  buildPath,
+  fabricEncapsulation,
+  fabricVmMtu,
+  type Encapsulation,
+  type MtuPath,
+} from "./mtu";
 import type { NodeInfo } from "./nodes";
 import type { LabSpec } from "./schema";
 
@@ -21,7 +27,11 @@ export interface MtuBudget {
   paths: KeyedPath[];
 }
 
-export function podMtuFor(spec: LabSpec, nodes: readonly NodeInfo[], cni: CniDecision): number | undefined {
+export function podMtuFor(
+  spec: LabSpec,
+  nodes: readonly NodeInfo[],
+  cni: CniDecision,
+): number | undefined {
   if (nodes.length === 0) return undefined;
   const fits = Math.min(...nodes.map((n) => n.mtu)) - ENCAP_OVERHEAD[cni.encapsulation];
   const pinned = spec.kubernetes.cni.mtu;
@@ -32,7 +42,13 @@ export function mtuBudget(spec: LabSpec, nodes: readonly NodeInfo[], cni?: CniDe
   const vmMtu = fabricVmMtu(spec);
   const podMtu = cni ? podMtuFor(spec, nodes, cni) : undefined;
   const cniLayers: { layer: string; encapsulation: Encapsulation; pinned?: number }[] = cni
-    ? [{ layer: `CNI ${cni.plugin} ${cni.mode} -> pod`, encapsulation: cni.encapsulation, pinned: podMtu }]
+    ? [
+        {
+          layer: `CNI ${cni.plugin} ${cni.mode} -> pod`,
+          encapsulation: cni.encapsulation,
+          pinned: podMtu,
+        },
+      ]
     : [];
   const fabricEnc = fabricEncapsulation(spec);
   const paths: KeyedPath[] = [];
@@ -45,21 +61,45 @@ export function mtuBudget(spec: LabSpec, nodes: readonly NodeInfo[], cni?: CniDe
   spec.hosts.forEach((h, i) => {
     if (!hasVms) return;
     const stack = [
-      ...(fabricEnc === "none" ? [] : [{ layer: `host ${fabricEnc.toUpperCase()} (VNI ${spec.fabric.vni})`, encapsulation: fabricEnc }]),
+      ...(fabricEnc === "none"
+        ? []
+        : [
+            {
+              layer: `host ${fabricEnc.toUpperCase()} (VNI ${spec.fabric.vni})`,
+              encapsulation: fabricEnc,
+            },
+          ]),
       { layer: "VM NIC", encapsulation: "none" as const, pinned: vmMtu },
       ...(nodes.some((n) => n.host === h.name) || (cni && spec.vms.length === 0) ? cniLayers : []),
     ];
-    add(`hosts[${i}].underlay.mtu`, buildPath(`host ${h.name}`, { layer: `underlay ${h.underlay.interface}`, mtu: h.underlay.mtu }, stack));
+    add(
+      `hosts[${i}].underlay.mtu`,
+      buildPath(
+        `host ${h.name}`,
+        { layer: `underlay ${h.underlay.interface}`, mtu: h.underlay.mtu },
+        stack,
+      ),
+    );
   });
   if (spec.openstack.enabled) {
     spec.openstack.networks.forEach((n, i) => {
       if (!nodes.some((x) => x.source === "instance" && x.subnet === n.cidr)) return;
       const stack = [{ layer: "instance NIC", encapsulation: "none" as const }, ...cniLayers];
-      add(`openstack.networks[${i}].mtu`, buildPath(`OpenStack ${n.name}`, { layer: `OpenStack network ${n.name}`, mtu: n.mtu }, stack));
+      add(
+        `openstack.networks[${i}].mtu`,
+        buildPath(
+          `OpenStack ${n.name}`,
+          { layer: `OpenStack network ${n.name}`, mtu: n.mtu },
+          stack,
+        ),
+      );
     });
   }
   spec.kubernetes.nodes.forEach((n, i) => {
-    add(`kubernetes.nodes[${i}].mtu`, buildPath(`node ${n.name}`, { layer: `node NIC`, mtu: n.mtu }, cniLayers));
+    add(
+      `kubernetes.nodes[${i}].mtu`,
+      buildPath(`node ${n.name}`, { layer: `node NIC`, mtu: n.mtu }, cniLayers),
+    );
   });
   return {
     fabricOverhead: ENCAP_OVERHEAD[fabricEnc],

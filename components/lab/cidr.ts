@@ -27,7 +27,10 @@ export function contains(cidr: string, address: string): boolean {
 export function overlaps(a: string, b: string): boolean {
   const x = new Address4(a);
   const y = new Address4(b);
-  return x.startAddress().bigInt() <= y.endAddress().bigInt() && y.startAddress().bigInt() <= x.endAddress().bigInt();
+  return (
+    x.startAddress().bigInt() <= y.endAddress().bigInt() &&
+    y.startAddress().bigInt() <= x.endAddress().bigInt()
+  );
 }
 
 /** The n-th address of a subnet (0 = network address). */
@@ -62,7 +65,9 @@ export function isPrivate(cidr: string): boolean {
 
 /** Position of an address inside a subnet (0 = network address). */
 export function offsetOf(cidr: string, address: string): number {
-  return Number(new Address4(address).bigInt() - new Address4(network(cidr)).startAddress().bigInt());
+  return Number(
+    new Address4(address).bigInt() - new Address4(network(cidr)).startAddress().bigInt(),
+  );
 }
 
 export function compareNetworks(a: string, b: string): number {

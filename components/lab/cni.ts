@@ -12,7 +12,11 @@ export const CNI_MODES = {
 } as const;
 
 /** The safe default per plugin: encapsulate always (posts B and C). */
-export const DEFAULT_CNI_MODE = { calico: "IPIP", cilium: "tunnel-vxlan", flannel: "vxlan" } as const;
+export const DEFAULT_CNI_MODE = {
+  calico: "IPIP",
+  cilium: "tunnel-vxlan",
+  flannel: "vxlan",
+} as const;
 
 export type CniPlugin = keyof typeof CNI_MODES;
 
@@ -74,10 +78,17 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
   const reasons: string[] = [];
   let mode = requestedMode;
   if (spec.kubernetes.cni.mode === undefined) {
-    reasons.push(`${plugin} mode ${mode}: the default, it encapsulates all pod traffic and works on any node network`);
+    reasons.push(
+      `${plugin} mode ${mode}: the default, it encapsulates all pod traffic and works on any node network`,
+    );
   }
   const subnets = distinctSubnets(nodes);
-  if (plugin === "cilium" && mode === "native" && subnets.length > 1 && onNativeAcrossSubnets === "tunnel") {
+  if (
+    plugin === "cilium" &&
+    mode === "native" &&
+    subnets.length > 1 &&
+    onNativeAcrossSubnets === "tunnel"
+  ) {
     mode = "tunnel-vxlan";
     reasons.push(
       `cilium native routing switched to tunnel-vxlan: nodes span ${subnets.length} L3 subnets (${subnets.join(", ")}) ` +
@@ -92,7 +103,9 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
   }
   const native = NATIVE_MODES.has(mode);
   if (native && spec.openstack.enabled && spec.openstack.allowedAddressPairs) {
-    reasons.push("native routing on OpenStack: node ports carry allowed-address-pairs for the pod and service CIDRs");
+    reasons.push(
+      "native routing on OpenStack: node ports carry allowed-address-pairs for the pod and service CIDRs",
+    );
   }
   const podSubnet = spec.kubernetes.podSubnet ?? DEFAULT_POOL[plugin];
   if (spec.kubernetes.podSubnet) {
@@ -101,7 +114,8 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
         "are allocated from the pool the CNI uses (post D: Flannel failed with 'pod cidr not assigned')",
     );
   }
-  if (!spec.kubernetes.podSubnet) reasons.push(`pod pool ${podSubnet}: ${plugin}'s own default (no podSubnet set)`);
+  if (!spec.kubernetes.podSubnet)
+    reasons.push(`pod pool ${podSubnet}: ${plugin}'s own default (no podSubnet set)`);
   return {
     plugin,
     requestedMode,
@@ -115,23 +129,95 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
 }
 
 const BASE_PORTS: PortRule[] = [
-  { protocol: "tcp", from: 22, to: 22, source: "admin", roles: ["control-plane", "worker"], why: "SSH for bootstrap" },
-  { protocol: "tcp", from: 6443, to: 6443, source: "admin", roles: ["control-plane"], why: "API server (admins)" },
-  { protocol: "tcp", from: 6443, to: 6443, source: "cluster", roles: ["control-plane"], why: "API server (nodes)" },
-  { protocol: "tcp", from: 2379, to: 2380, source: "cluster", roles: ["control-plane"], why: "etcd" },
-  { protocol: "tcp", from: 10250, to: 10250, source: "cluster", roles: ["control-plane", "worker"], why: "kubelet" },
-  { protocol: "tcp", from: 10256, to: 10256, source: "cluster", roles: ["control-plane", "worker"], why: "kube-proxy health" },
-  { protocol: "tcp", from: 10257, to: 10257, source: "cluster", roles: ["control-plane"], why: "controller-manager" },
-  { protocol: "tcp", from: 10259, to: 10259, source: "cluster", roles: ["control-plane"], why: "scheduler" },
-  { protocol: "tcp", from: 30000, to: 32767, source: "admin", roles: ["worker"], why: "NodePort services" },
-  { protocol: "icmp", source: "cluster", roles: ["control-plane", "worker"], why: "ICMP: path MTU discovery and ping" },
+  {
+    protocol: "tcp",
+    from: 22,
+    to: 22,
+    source: "admin",
+    roles: ["control-plane", "worker"],
+    why: "SSH for bootstrap",
+  },
+  {
+    protocol: "tcp",
+    from: 6443,
+    to: 6443,
+    source: "admin",
+    roles: ["control-plane"],
+    why: "API server (admins)",
+  },
+  {
+    protocol: "tcp",
+    from: 6443,
+    to: 6443,
+    source: "cluster",
+    roles: ["control-plane"],
+    why: "API server (nodes)",
+  },
+  {
+    protocol: "tcp",
+    from: 2379,
+    to: 2380,
+    source: "cluster",
+    roles: ["control-plane"],
+    why: "etcd",
+  },
+  {
+    protocol: "tcp",
+    from: 10250,
+    to: 10250,
+    source: "cluster",
+    roles: ["control-plane", "worker"],
+    why: "kubelet",
+  },
+  {
+    protocol: "tcp",
+    from: 10256,
+    to: 10256,
+    source: "cluster",
+    roles: ["control-plane", "worker"],
+    why: "kube-proxy health",
+  },
+  {
+    protocol: "tcp",
+    from: 10257,
+    to: 10257,
+    source: "cluster",
+    roles: ["control-plane"],
+    why: "controller-manager",
+  },
+  {
+    protocol: "tcp",
+    from: 10259,
+    to: 10259,
+    source: "cluster",
+    roles: ["control-plane"],
+    why: "scheduler",
+  },
+  {
+    protocol: "tcp",
+    from: 30000,
+    to: 32767,
+    source: "admin",
+    roles: ["worker"],
+    why: "NodePort services",
+  },
+  {
+    protocol: "icmp",
+    source: "cluster",
+    roles: ["control-plane", "worker"],
+    why: "ICMP: path MTU discovery and ping",
+  },
 ];
 
 const ALL_ROLES: PortRule["roles"] = ["control-plane", "worker"];
 
 /** What the chosen CNI needs between nodes, always scoped to the cluster itself. */
 export function cniPorts(decision: Pick<CniDecision, "plugin" | "mode">): PortRule[] {
-  const rule = (protocol: PortRule["protocol"], port: number | undefined, why: string): PortRule => ({
+  const rule = (
+    protocol: PortRule["protocol"],
+    port: number | undefined,
+    why: string,
+  ): PortRule => ({
     protocol,
     ...(port === undefined ? {} : { from: port, to: port }),
     source: "cluster",
@@ -143,7 +229,8 @@ export function cniPorts(decision: Pick<CniDecision, "plugin" | "mode">): PortRu
     const rules = [rule("tcp", 5473, "Calico Typha")];
     if (mode.startsWith("IPIP")) rules.push(rule("4", undefined, "Calico IPIP (IP protocol 4)"));
     if (mode.startsWith("VXLAN")) rules.push(rule("udp", d.CALICO_VXLAN_PORT, "Calico VXLAN"));
-    if (mode.startsWith("IPIP") || mode === "None") rules.push(rule("tcp", 179, "Calico BGP route exchange"));
+    if (mode.startsWith("IPIP") || mode === "None")
+      rules.push(rule("tcp", 179, "Calico BGP route exchange"));
     return rules;
   }
   if (plugin === "cilium") {

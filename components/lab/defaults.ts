@@ -88,7 +88,12 @@ export const CNI_CHARTS = {
     version: "v3.29.3",
     namespace: "tigera-operator",
   },
-  cilium: { repo: "https://helm.cilium.io/", chart: "cilium", version: "1.17.4", namespace: "kube-system" },
+  cilium: {
+    repo: "https://helm.cilium.io/",
+    chart: "cilium",
+    version: "1.17.4",
+    namespace: "kube-system",
+  },
   flannel: {
     repo: "https://flannel-io.github.io/flannel/",
     chart: "flannel",

@@ -61,13 +61,18 @@ export interface HostFabricPlan {
 
 /** Subnets that sit behind a host in a routed lab. */
 export function subnetsBehind(spec: LabSpec, host: HostSpec): string[] {
-  const nets = spec.networks.filter((n) => n.host === host.name && n.mode !== "bridge").map((n) => n.cidr);
+  const nets = spec.networks
+    .filter((n) => n.host === host.name && n.mode !== "bridge")
+    .map((n) => n.cidr);
   return [...new Set([...nets, ...host.localSubnets])].sort(cidr.compareNetworks);
 }
 
 function rpFilterSysctls(rp: number, interfaces: string[]): Sysctl[] {
   // The kernel uses max(all, iface): `all` must be lowered too, or all=1 overrides loose mode.
-  return ["all", "default", ...interfaces].map((i) => ({ key: `net/ipv4/conf/${i}/rp_filter`, value: String(rp) }));
+  return ["all", "default", ...interfaces].map((i) => ({
+    key: `net/ipv4/conf/${i}/rp_filter`,
+    value: String(rp),
+  }));
 }
 
 export function planHostFabric(spec: LabSpec, lab: string): HostFabricPlan[] {
@@ -80,7 +85,11 @@ export function planHostFabric(spec: LabSpec, lab: string): HostFabricPlan[] {
       host: host.name,
       mode: fabric.mode,
       root: host.root,
-      underlay: { interface: host.underlay.interface, address: host.underlay.address, mtu: host.underlay.mtu },
+      underlay: {
+        interface: host.underlay.interface,
+        address: host.underlay.address,
+        mtu: host.underlay.mtu,
+      },
       rpFilter: fabric.rpFilter,
       sysctls: [],
       persist: fabric.persist,
@@ -102,23 +111,43 @@ export function planHostFabric(spec: LabSpec, lab: string): HostFabricPlan[] {
       };
       return {
         ...base,
-        sysctls: [forward, ...rpFilterSysctls(fabric.rpFilter, [host.underlay.interface, fabric.bridge, fabric.vxlanDevice])],
+        sysctls: [
+          forward,
+          ...rpFilterSysctls(fabric.rpFilter, [
+            host.underlay.interface,
+            fabric.bridge,
+            fabric.vxlanDevice,
+          ]),
+        ],
         vxlan,
         masquerade: fabric.masquerade
-          ? { subnet: fabric.vmSubnet, outInterface: host.underlay.interface, bridge: fabric.bridge }
+          ? {
+              subnet: fabric.vmSubnet,
+              outInterface: host.underlay.interface,
+              bridge: fabric.bridge,
+            }
           : undefined,
       };
     }
     if (fabric.mode === "routed" && host.internalAddress) {
       const internalSubnet = cidr.network(host.internalAddress);
       const routes = peers.flatMap((p) =>
-        subnetsBehind(spec, p).map((to) => ({ to, via: cidr.addressOf(p.internalAddress ?? ""), peer: p.name })),
+        subnetsBehind(spec, p).map((to) => ({
+          to,
+          via: cidr.addressOf(p.internalAddress ?? ""),
+          peer: p.name,
+        })),
       );
       const peerSubnets = routes.map((r) => r.to);
-      const localBridges = spec.networks.filter((n) => n.host === host.name && n.mode !== "bridge").map((n) => n.bridge);
+      const localBridges = spec.networks
+        .filter((n) => n.host === host.name && n.mode !== "bridge")
+        .map((n) => n.bridge);
       return {
         ...base,
-        sysctls: [forward, ...rpFilterSysctls(fabric.rpFilter, [host.underlay.interface, ...localBridges])],
+        sysctls: [
+          forward,
+          ...rpFilterSysctls(fabric.rpFilter, [host.underlay.interface, ...localBridges]),
+        ],
         routed: {
           internalAddress: host.internalAddress,
           routes,

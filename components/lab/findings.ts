@@ -44,18 +44,48 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): Finding[] {
       }));
     }
     if (issue.code === "invalid_type" && value === undefined) {
-      return [{ severity: "error", path, value, message: `is required (${issue.expected})`, fix: `set ${path}` }];
+      return [
+        {
+          severity: "error",
+          path,
+          value,
+          message: `is required (${issue.expected})`,
+          fix: `set ${path}`,
+        },
+      ];
     }
     if (issue.code === "invalid_type") {
       return [
-        { severity: "error", path, value, message: `must be of type ${issue.expected}`, fix: `give ${path} a ${issue.expected}` },
+        {
+          severity: "error",
+          path,
+          value,
+          message: `must be of type ${issue.expected}`,
+          fix: `give ${path} a ${issue.expected}`,
+        },
       ];
     }
     if (issue.code === "invalid_value") {
       const allowed = issue.values.map((v) => JSON.stringify(v)).join(", ");
-      return [{ severity: "error", path, value, message: `must be one of ${allowed}`, fix: `use one of ${allowed}` }];
+      return [
+        {
+          severity: "error",
+          path,
+          value,
+          message: `must be one of ${allowed}`,
+          fix: `use one of ${allowed}`,
+        },
+      ];
     }
-    return [{ severity: "error", path, value, message: issue.message, fix: `change ${path} so it ${issue.message}` }];
+    return [
+      {
+        severity: "error",
+        path,
+        value,
+        message: issue.message,
+        fix: `change ${path} so it ${issue.message}`,
+      },
+    ];
   });
 }
 

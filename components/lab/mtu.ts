@@ -34,7 +34,9 @@ export function plannedFabricVmMtu(spec: LabSpec): number {
 /** The VM NIC MTU used: the planned value, or the configured one when it is lower. */
 export function fabricVmMtu(spec: LabSpec): number {
   const planned = plannedFabricVmMtu(spec);
-  return spec.fabric.vmMtu !== undefined && spec.fabric.vmMtu < planned ? spec.fabric.vmMtu : planned;
+  return spec.fabric.vmMtu !== undefined && spec.fabric.vmMtu < planned
+    ? spec.fabric.vmMtu
+    : planned;
 }
 
 export function efficiency(innerMtu: number, outerMtu: number): number {

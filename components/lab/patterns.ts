@@ -9,18 +9,27 @@ const ifName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const unixUser = /^[a-z_][a-z0-9_-]{0,31}$/;
 const absPath = /^\/([A-Za-z0-9._-]+\/?)*$/;
 const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-const sshPublicKey = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._-]+)?$/;
+const sshPublicKey =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._-]+)?$/;
 const dottedQuad = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const imageSource = /^((https?|file):\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+|\/([A-Za-z0-9._-]+\/?)+)$/;
+const hostname =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const imageSource =
+  /^((https?|file):\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+|\/([A-Za-z0-9._-]+\/?)+)$/;
 
 export const name = z
   .string()
-  .regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-', 1-63 characters, e.g. \"node-1\"");
+  .regex(
+    dnsLabel,
+    "must be a DNS label: lowercase letters, digits and '-', 1-63 characters, e.g. \"node-1\"",
+  );
 
 export const interfaceName = z
   .string()
-  .regex(ifName, "must be a Linux interface name: 1-15 of letters, digits, '.', '_', '-' (see `ip link`)")
+  .regex(
+    ifName,
+    "must be a Linux interface name: 1-15 of letters, digits, '.', '_', '-' (see `ip link`)",
+  )
   .refine((v) => v !== "." && v !== "..", "must be a Linux interface name, not '.' or '..'");
 
 export const unixUserName = z
@@ -35,7 +44,10 @@ export const absolutePath = z
 export const macAddress = z
   .string()
   .regex(mac, "must be a lowercase MAC address like 52:54:00:12:34:56")
-  .refine((v) => (parseInt(v.slice(0, 2), 16) & 1) === 0, "must be a unicast MAC (first octet even), e.g. 52:54:00:...");
+  .refine(
+    (v) => (parseInt(v.slice(0, 2), 16) & 1) === 0,
+    "must be a unicast MAC (first octet even), e.g. 52:54:00:...",
+  );
 
 export const publicKey = z
   .string()
@@ -58,25 +70,48 @@ export const ipv4Cidr = z
     (v) => /^[0-9.]+\/\d{1,2}$/.test(v) && dottedQuad.test(v.split("/")[0]) && Address4.isValid(v),
     "must be an IPv4 network in CIDR form, like 10.39.0.0/24",
   )
-  .refine((v) => !Address4.isValid(v) || new Address4(v).startAddress().correctForm() === v.split("/")[0], {
-    message: "has host bits set: write the network address (e.g. 10.39.0.0/24, not 10.39.0.5/24)",
-  });
+  .refine(
+    (v) => !Address4.isValid(v) || new Address4(v).startAddress().correctForm() === v.split("/")[0],
+    {
+      message: "has host bits set: write the network address (e.g. 10.39.0.0/24, not 10.39.0.5/24)",
+    },
+  );
 
 export const hostOrIp = z
   .string()
-  .refine((v) => dottedQuad.test(v) || hostname.test(v), "must be an IPv4 address or a DNS hostname");
+  .refine(
+    (v) => dottedQuad.test(v) || hostname.test(v),
+    "must be an IPv4 address or a DNS hostname",
+  );
 
-export const port = z.number().int("must be a whole number").min(1, "must be 1..65535").max(65535, "must be 1..65535");
+export const port = z
+  .number()
+  .int("must be a whole number")
+  .min(1, "must be 1..65535")
+  .max(65535, "must be 1..65535");
 
-export const mtu = z.number().int("must be a whole number").min(576, "must be 576..9216").max(9216, "must be 576..9216");
+export const mtu = z
+  .number()
+  .int("must be a whole number")
+  .min(576, "must be 576..9216")
+  .max(9216, "must be 576..9216");
 
 export const imageRef = z
   .string()
-  .regex(imageSource, "must be an http(s):// or file:// URL or an absolute local path to a qcow2/raw image");
+  .regex(
+    imageSource,
+    "must be an http(s):// or file:// URL or an absolute local path to a qcow2/raw image",
+  );
 
 /** Kubernetes minor version, e.g. "1.32" (kubeadm/kubelet are pinned to it). */
-export const k8sMinor = z.string().regex(/^1\.(2[6-9]|3[0-9])$/, "must be a Kubernetes minor version 1.26..1.39, like \"1.32\"");
+export const k8sMinor = z
+  .string()
+  .regex(/^1\.(2[6-9]|3[0-9])$/, 'must be a Kubernetes minor version 1.26..1.39, like "1.32"');
 
-export const chartVersion = z.string().regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be a chart version like 1.17.4");
+export const chartVersion = z
+  .string()
+  .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be a chart version like 1.17.4");
 
-export const url = z.string().regex(/^https?:\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/, "must be an http(s) URL");
+export const url = z
+  .string()
+  .regex(/^https?:\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/, "must be an http(s) URL");

@@ -47,7 +47,15 @@ export function loadLab(raw: unknown, lab: string): LoadResult {
   if (!LAB_NAME.test(lab)) {
     return {
       ok: false,
-      findings: [{ severity: "error", path: "(stack name)", value: lab, message: "must be a DNS label of up to 32 characters", fix: "rename the stack" }],
+      findings: [
+        {
+          severity: "error",
+          path: "(stack name)",
+          value: lab,
+          message: "must be a DNS label of up to 32 characters",
+          fix: "rename the stack",
+        },
+      ],
     };
   }
   const parsed = labSpecSchema.safeParse(raw, { reportInput: true });

@@ -35,7 +35,9 @@ const host = z.strictObject({
   localSubnets: z.array(p.ipv4Cidr).default([]),
   /** Prefix for every file labfabric writes on the host; "/" except in namespace labs. */
   root: p.absolutePath.default("/"),
-  capacity: z.strictObject({ vcpus: z.number().int().min(1), memoryMiB: z.number().int().min(256) }).optional(),
+  capacity: z
+    .strictObject({ vcpus: z.number().int().min(1), memoryMiB: z.number().int().min(256) })
+    .optional(),
 });
 
 const fabric = z.strictObject({
@@ -54,9 +56,7 @@ const fabric = z.strictObject({
   /** Lower the VM MTU below the planned value (never above: that is post A's black hole). */
   vmMtu: p.mtu.optional(),
   masquerade: z.boolean().default(d.DEFAULT_MASQUERADE),
-  rpFilter: z
-    .union([z.literal(0), z.literal(1), z.literal(2)])
-    .default(d.DEFAULT_RP_FILTER as 2),
+  rpFilter: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(d.DEFAULT_RP_FILTER as 2),
   /** Re-apply at boot (systemd unit) and on libvirt network start (hook). */
   persist: z.boolean().default(true),
 });
@@ -89,7 +89,9 @@ const vm = z.strictObject({
   diskGiB: z.number().int().min(1),
   image: p.name,
   nics: z
-    .array(z.strictObject({ network: p.name, mac: p.macAddress.optional(), address: p.ipv4.optional() }))
+    .array(
+      z.strictObject({ network: p.name, mac: p.macAddress.optional(), address: p.ipv4.optional() }),
+    )
     .min(1, "a VM needs at least one NIC"),
 });
 
@@ -122,13 +124,19 @@ const openstack = z.strictObject({
   allowedAddressPairs: z.boolean().default(false),
   networks: z
     .array(
-      z.strictObject({ name: p.name, cidr: p.ipv4Cidr, mtu: p.mtu.default(d.DEFAULT_OPENSTACK_NETWORK_MTU) }),
+      z.strictObject({
+        name: p.name,
+        cidr: p.ipv4Cidr,
+        mtu: p.mtu.default(d.DEFAULT_OPENSTACK_NETWORK_MTU),
+      }),
     )
     .default([]),
   flavors: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be a flavor name like k8s.worker"),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be a flavor name like k8s.worker"),
         vcpus: z.number().int().min(1),
         ramMiB: z.number().int().min(128),
         diskGiB: z.number().int().min(1),
@@ -145,7 +153,9 @@ const openstack = z.strictObject({
         flavor: z.string().min(1),
         image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,127}$/, "must be an image name"),
         nics: z.array(openstackNic).min(1, "an instance needs at least one NIC"),
-        metadata: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,255}$/), z.string().max(255)).default({}),
+        metadata: z
+          .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,255}$/), z.string().max(255))
+          .default({}),
       }),
     )
     .default([]),
@@ -165,7 +175,11 @@ const cni = z.strictObject({
   mtu: p.mtu.optional(),
   natOutgoing: z.boolean().default(true),
   chart: z
-    .strictObject({ repo: p.url.optional(), version: p.chartVersion.optional(), path: p.absolutePath.optional() })
+    .strictObject({
+      repo: p.url.optional(),
+      version: p.chartVersion.optional(),
+      path: p.absolutePath.optional(),
+    })
     .default({}),
 });
 
@@ -224,7 +238,11 @@ export type OpenstackSpec = LabSpec["openstack"];
 export type Role = z.output<typeof role>;
 
 /** Config keys that must only ever be set as Pulumi secrets. */
-export const SECRET_KEYS = ["sshPrivateKey", "openstackPassword", "openstackApplicationCredentialSecret"] as const;
+export const SECRET_KEYS = [
+  "sshPrivateKey",
+  "openstackPassword",
+  "openstackApplicationCredentialSecret",
+] as const;
 
 /** Every project config key under `labfabric:` (schema keys + secrets). */
 export const CONFIG_KEYS = [...Object.keys(labSpecSchema.shape), ...SECRET_KEYS];

@@ -5,7 +5,8 @@ import * as cidr from "./cidr";
 import type { Findings } from "./findings";
 import type { LabSpec } from "./schema";
 
-type Kind = "underlay" | "internal" | "local" | "vm" | "libvirt" | "openstack" | "pod" | "service" | "node";
+type Kind =
+  "underlay" | "internal" | "local" | "vm" | "libvirt" | "openstack" | "pod" | "service" | "node";
 interface NamedCidr {
   path: string;
   value: string;
@@ -16,24 +17,51 @@ interface NamedCidr {
 function namedCidrs(spec: LabSpec): NamedCidr[] {
   const out: NamedCidr[] = [];
   spec.hosts.forEach((h, i) => {
-    out.push({ path: `hosts[${i}].underlay.address`, value: cidr.network(h.underlay.address), kind: "underlay", host: h.name });
+    out.push({
+      path: `hosts[${i}].underlay.address`,
+      value: cidr.network(h.underlay.address),
+      kind: "underlay",
+      host: h.name,
+    });
     if (spec.fabric.mode === "routed" && h.internalAddress) {
-      out.push({ path: `hosts[${i}].internalAddress`, value: cidr.network(h.internalAddress), kind: "internal", host: h.name });
+      out.push({
+        path: `hosts[${i}].internalAddress`,
+        value: cidr.network(h.internalAddress),
+        kind: "internal",
+        host: h.name,
+      });
     }
-    h.localSubnets.forEach((s, j) => out.push({ path: `hosts[${i}].localSubnets[${j}]`, value: s, kind: "local", host: h.name }));
+    h.localSubnets.forEach((s, j) =>
+      out.push({ path: `hosts[${i}].localSubnets[${j}]`, value: s, kind: "local", host: h.name }),
+    );
   });
-  if (spec.fabric.mode === "vxlan" && spec.fabric.vmSubnet) out.push({ path: "fabric.vmSubnet", value: spec.fabric.vmSubnet, kind: "vm" });
+  if (spec.fabric.mode === "vxlan" && spec.fabric.vmSubnet)
+    out.push({ path: "fabric.vmSubnet", value: spec.fabric.vmSubnet, kind: "vm" });
   spec.networks.forEach((n, i) => {
     const onFabric = n.mode === "bridge" && n.bridge === spec.fabric.bridge;
-    if (!onFabric) out.push({ path: `networks[${i}].cidr`, value: n.cidr, kind: "libvirt", host: n.host });
+    if (!onFabric)
+      out.push({ path: `networks[${i}].cidr`, value: n.cidr, kind: "libvirt", host: n.host });
   });
   if (spec.openstack.enabled) {
-    spec.openstack.networks.forEach((n, i) => out.push({ path: `openstack.networks[${i}].cidr`, value: n.cidr, kind: "openstack" }));
+    spec.openstack.networks.forEach((n, i) =>
+      out.push({ path: `openstack.networks[${i}].cidr`, value: n.cidr, kind: "openstack" }),
+    );
   }
   if (spec.kubernetes.enabled) {
-    if (spec.kubernetes.podSubnet) out.push({ path: "kubernetes.podSubnet", value: spec.kubernetes.podSubnet, kind: "pod" });
-    out.push({ path: "kubernetes.serviceSubnet", value: spec.kubernetes.serviceSubnet, kind: "service" });
-    spec.kubernetes.nodes.forEach((n, i) => out.push({ path: `kubernetes.nodes[${i}].address`, value: cidr.network(n.address), kind: "node" }));
+    if (spec.kubernetes.podSubnet)
+      out.push({ path: "kubernetes.podSubnet", value: spec.kubernetes.podSubnet, kind: "pod" });
+    out.push({
+      path: "kubernetes.serviceSubnet",
+      value: spec.kubernetes.serviceSubnet,
+      kind: "service",
+    });
+    spec.kubernetes.nodes.forEach((n, i) =>
+      out.push({
+        path: `kubernetes.nodes[${i}].address`,
+        value: cidr.network(n.address),
+        kind: "node",
+      }),
+    );
   }
   return out;
 }
@@ -43,9 +71,16 @@ function sameWire(a: NamedCidr, b: NamedCidr, spec: LabSpec): boolean {
   if (a.value !== b.value) return false;
   const kinds = new Set([a.kind, b.kind]);
   const pair = (x: Kind, y: Kind) => kinds.has(x) && kinds.has(y) && (x !== y || a.kind === b.kind);
-  if (pair("underlay", "underlay") || pair("internal", "internal") || pair("node", "node") || pair("node", "underlay")) return true;
+  if (
+    pair("underlay", "underlay") ||
+    pair("internal", "internal") ||
+    pair("node", "node") ||
+    pair("node", "underlay")
+  )
+    return true;
   // Post D: OpenStack's provider network is the libvirt NAT network on the host running the cloud.
-  if (pair("openstack", "libvirt")) return [a, b].some((x) => x.kind === "libvirt" && x.host === spec.openstack.host);
+  if (pair("openstack", "libvirt"))
+    return [a, b].some((x) => x.kind === "libvirt" && x.host === spec.openstack.host);
   if (pair("local", "libvirt")) return a.host === b.host;
   // Nodes that are VMs sit on libvirt networks or OpenStack networks.
   return pair("node", "libvirt") || pair("node", "openstack") || pair("node", "vm");
@@ -57,12 +92,20 @@ function checkOverlaps(spec: LabSpec, f: Findings) {
     for (let i = 0; i < j; i++) {
       const [a, b] = [all[i], all[j]];
       if (cidr.overlaps(a.value, b.value) && !sameWire(a, b, spec)) {
-        f.error(b.path, b.value, `overlaps ${a.path} (${a.value}); ${a.kind} and ${b.kind} ranges must not overlap`, `choose a ${b.kind} range that overlaps no other lab range`);
+        f.error(
+          b.path,
+          b.value,
+          `overlaps ${a.path} (${a.value}); ${a.kind} and ${b.kind} ranges must not overlap`,
+          `choose a ${b.kind} range that overlaps no other lab range`,
+        );
       }
     }
   }
   for (const n of all) {
-    if (["vm", "libvirt", "pod", "service", "openstack", "local"].includes(n.kind) && !cidr.isPrivate(n.value)) {
+    if (
+      ["vm", "libvirt", "pod", "service", "openstack", "local"].includes(n.kind) &&
+      !cidr.isPrivate(n.value)
+    ) {
       f.warn(
         n.path,
         n.value,
@@ -75,7 +118,12 @@ function checkOverlaps(spec: LabSpec, f: Findings) {
 
 function checkInSubnet(f: Findings, path: string, subnet: string, address: string, what: string) {
   if (!cidr.isUsableHost(subnet, address)) {
-    f.error(path, address, `is not a usable host address in ${what} ${subnet}`, `pick an address inside ${subnet} (not its network or broadcast address)`);
+    f.error(
+      path,
+      address,
+      `is not a usable host address in ${what} ${subnet}`,
+      `pick an address inside ${subnet} (not its network or broadcast address)`,
+    );
     return false;
   }
   return true;
@@ -85,26 +133,67 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
   const vmSubnet = spec.fabric.vmSubnet;
   if (spec.fabric.mode === "vxlan" && vmSubnet) {
     spec.hosts.forEach((h, i) => {
-      if (h.bridgeAddress) checkInSubnet(f, `hosts[${i}].bridgeAddress`, vmSubnet, cidr.addressOf(h.bridgeAddress), "fabric.vmSubnet");
+      if (h.bridgeAddress)
+        checkInSubnet(
+          f,
+          `hosts[${i}].bridgeAddress`,
+          vmSubnet,
+          cidr.addressOf(h.bridgeAddress),
+          "fabric.vmSubnet",
+        );
     });
     if (spec.hosts.length + 1 > cidr.size(vmSubnet) - 2) {
-      f.error("fabric.vmSubnet", vmSubnet, `is too small for ${spec.hosts.length} host bridge addresses`, "use a larger subnet");
+      f.error(
+        "fabric.vmSubnet",
+        vmSubnet,
+        `is too small for ${spec.hosts.length} host bridge addresses`,
+        "use a larger subnet",
+      );
     }
   }
   spec.networks.forEach((n, i) => {
     if (n.gateway) checkInSubnet(f, `networks[${i}].gateway`, n.cidr, n.gateway, "the network");
     if (n.dhcp) {
-      const okStart = checkInSubnet(f, `networks[${i}].dhcp.start`, n.cidr, n.dhcp.start, "the network");
+      const okStart = checkInSubnet(
+        f,
+        `networks[${i}].dhcp.start`,
+        n.cidr,
+        n.dhcp.start,
+        "the network",
+      );
       const okEnd = checkInSubnet(f, `networks[${i}].dhcp.end`, n.cidr, n.dhcp.end, "the network");
       if (okStart && okEnd && cidr.compareAddresses(n.dhcp.start, n.dhcp.end) > 0) {
-        f.error(`networks[${i}].dhcp.end`, n.dhcp.end, `is before dhcp.start ${n.dhcp.start}`, "swap them");
+        f.error(
+          `networks[${i}].dhcp.end`,
+          n.dhcp.end,
+          `is before dhcp.start ${n.dhcp.start}`,
+          "swap them",
+        );
       }
       const gw = gatewayOf(n);
-      if (okStart && okEnd && cidr.compareAddresses(n.dhcp.start, gw) <= 0 && cidr.compareAddresses(gw, n.dhcp.end) <= 0) {
-        f.error(`networks[${i}].dhcp`, n.dhcp, `contains the gateway ${gw}`, "start the range after the gateway");
+      if (
+        okStart &&
+        okEnd &&
+        cidr.compareAddresses(n.dhcp.start, gw) <= 0 &&
+        cidr.compareAddresses(gw, n.dhcp.end) <= 0
+      ) {
+        f.error(
+          `networks[${i}].dhcp`,
+          n.dhcp,
+          `contains the gateway ${gw}`,
+          "start the range after the gateway",
+        );
       }
     }
-    n.reservations.forEach((r, j) => checkInSubnet(f, `networks[${i}].reservations[${j}].address`, n.cidr, r.address, "the network"));
+    n.reservations.forEach((r, j) =>
+      checkInSubnet(
+        f,
+        `networks[${i}].reservations[${j}].address`,
+        n.cidr,
+        r.address,
+        "the network",
+      ),
+    );
   });
   const nics = planVmNics(spec, lab);
   spec.vms.forEach((vm, i) =>
@@ -112,17 +201,38 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
       const plan = nics.find((p) => p.vm === vm.name && p.index === j);
       if (!plan) return; // unknown network: reported as a reference error
       const net = plan.address ? undefined : plan.network;
-      if (net) f.error(`vms[${i}].nics[${j}].network`, net, "has no free address left for this NIC", "use a larger subnet or DHCP range, or set nics[].address");
+      if (net)
+        f.error(
+          `vms[${i}].nics[${j}].network`,
+          net,
+          "has no free address left for this NIC",
+          "use a larger subnet or DHCP range, or set nics[].address",
+        );
       if (nic.address) {
-        const subnet = spec.networks.find((n) => n.host === vm.host && n.name === nic.network)?.cidr ?? vmSubnet;
-        if (subnet) checkInSubnet(f, `vms[${i}].nics[${j}].address`, subnet, nic.address, `network ${nic.network}`);
+        const subnet =
+          spec.networks.find((n) => n.host === vm.host && n.name === nic.network)?.cidr ?? vmSubnet;
+        if (subnet)
+          checkInSubnet(
+            f,
+            `vms[${i}].nics[${j}].address`,
+            subnet,
+            nic.address,
+            `network ${nic.network}`,
+          );
       }
     }),
   );
   spec.openstack.instances.forEach((inst, i) =>
     inst.nics.forEach((nic, j) => {
       const net = spec.openstack.networks.find((n) => n.name === nic.network);
-      if (net && nic.fixedIp) checkInSubnet(f, `openstack.instances[${i}].nics[${j}].fixedIp`, net.cidr, nic.fixedIp, `network ${net.name}`);
+      if (net && nic.fixedIp)
+        checkInSubnet(
+          f,
+          `openstack.instances[${i}].nics[${j}].fixedIp`,
+          net.cidr,
+          nic.fixedIp,
+          `network ${net.name}`,
+        );
     }),
   );
 }
@@ -131,7 +241,8 @@ function checkDuplicateAddresses(spec: LabSpec, f: Findings, lab: string) {
   const ips: { path: string; ip: string; owner?: string }[] = [];
   spec.hosts.forEach((h, i) => {
     ips.push({ path: `hosts[${i}].underlay.address`, ip: cidr.addressOf(h.underlay.address) });
-    if (h.internalAddress) ips.push({ path: `hosts[${i}].internalAddress`, ip: cidr.addressOf(h.internalAddress) });
+    if (h.internalAddress)
+      ips.push({ path: `hosts[${i}].internalAddress`, ip: cidr.addressOf(h.internalAddress) });
   });
   const bridges = bridgeAddresses(spec);
   spec.hosts.forEach((h, i) => {
@@ -140,37 +251,62 @@ function checkDuplicateAddresses(spec: LabSpec, f: Findings, lab: string) {
   });
   spec.networks.forEach((n, i) => {
     ips.push({ path: `networks[${i}].gateway`, ip: gatewayOf(n) });
-    n.reservations.forEach((r, j) => ips.push({ path: `networks[${i}].reservations[${j}].address`, ip: r.address, owner: r.name }));
+    n.reservations.forEach((r, j) =>
+      ips.push({ path: `networks[${i}].reservations[${j}].address`, ip: r.address, owner: r.name }),
+    );
   });
   const nics = planVmNics(spec, lab);
   spec.vms.forEach((vm, i) =>
     vm.nics.forEach((nic, j) => {
-      const address = nic.address ?? nics.find((p) => p.vm === vm.name && p.index === j)?.address?.split("/")[0];
+      const address =
+        nic.address ?? nics.find((p) => p.vm === vm.name && p.index === j)?.address?.split("/")[0];
       if (address) ips.push({ path: `vms[${i}].nics[${j}].address`, ip: address, owner: vm.name });
     }),
   );
   spec.openstack.instances.forEach((inst, i) =>
     inst.nics.forEach((nic, j) => {
-      if (nic.fixedIp) ips.push({ path: `openstack.instances[${i}].nics[${j}].fixedIp`, ip: nic.fixedIp });
+      if (nic.fixedIp)
+        ips.push({ path: `openstack.instances[${i}].nics[${j}].fixedIp`, ip: nic.fixedIp });
     }),
   );
-  spec.kubernetes.nodes.forEach((n, i) => ips.push({ path: `kubernetes.nodes[${i}].address`, ip: cidr.addressOf(n.address) }));
+  spec.kubernetes.nodes.forEach((n, i) =>
+    ips.push({ path: `kubernetes.nodes[${i}].address`, ip: cidr.addressOf(n.address) }),
+  );
   const seen = new Map<string, { path: string; owner?: string }>();
   for (const e of ips) {
     const first = seen.get(e.ip);
     // A VM's NIC takes the address its own reservation gives it: the same address, not a clash.
     if (first && !(first.owner && first.owner === e.owner)) {
-      f.error(e.path, e.ip, `is already used by ${first.path}`, "give each host, gateway, VM and node its own address");
+      f.error(
+        e.path,
+        e.ip,
+        `is already used by ${first.path}`,
+        "give each host, gateway, VM and node its own address",
+      );
     } else if (!first) seen.set(e.ip, e);
   }
   const macs = new Map<string, string>();
   const addMac = (path: string, mac: string, owner: string) => {
     const first = macs.get(mac);
-    if (first && first !== owner) f.error(path, mac, `is already used by ${first}`, "give each NIC its own MAC (or omit it to have one generated)");
+    if (first && first !== owner)
+      f.error(
+        path,
+        mac,
+        `is already used by ${first}`,
+        "give each NIC its own MAC (or omit it to have one generated)",
+      );
     else macs.set(mac, owner);
   };
-  spec.networks.forEach((n, i) => n.reservations.forEach((r, j) => addMac(`networks[${i}].reservations[${j}].mac`, r.mac, `VM ${r.name}`)));
-  spec.vms.forEach((vm, i) => vm.nics.forEach((nic, j) => nic.mac && addMac(`vms[${i}].nics[${j}].mac`, nic.mac, `VM ${vm.name}`)));
+  spec.networks.forEach((n, i) =>
+    n.reservations.forEach((r, j) =>
+      addMac(`networks[${i}].reservations[${j}].mac`, r.mac, `VM ${r.name}`),
+    ),
+  );
+  spec.vms.forEach((vm, i) =>
+    vm.nics.forEach(
+      (nic, j) => nic.mac && addMac(`vms[${i}].nics[${j}].mac`, nic.mac, `VM ${vm.name}`),
+    ),
+  );
 }
 
 export function validateAddresses(spec: LabSpec, lab: string, f: Findings): void {
@@ -178,6 +314,11 @@ export function validateAddresses(spec: LabSpec, lab: string, f: Findings): void
   checkSubnets(spec, f, lab);
   checkDuplicateAddresses(spec, f, lab);
   if (spec.openstack.enabled && !spec.openstack.adminCidr) {
-    f.error("openstack.adminCidr", undefined, "is required: SSH and the API server are opened to it and nothing else", "set the CIDR admins connect from, e.g. 192.168.0.0/24");
+    f.error(
+      "openstack.adminCidr",
+      undefined,
+      "is required: SSH and the API server are opened to it and nothing else",
+      "set the CIDR admins connect from, e.g. 192.168.0.0/24",
+    );
   }
 }

@@ -9,7 +9,10 @@ import type { LabSpec } from "./schema";
 import { validateAddresses } from "./validate-addresses";
 import { validateMtu } from "./validate-mtu";
 
-function duplicates<T>(items: readonly T[], key: (t: T) => string | undefined): Map<string, number[]> {
+function duplicates<T>(
+  items: readonly T[],
+  key: (t: T) => string | undefined,
+): Map<string, number[]> {
   const seen = new Map<string, number[]>();
   items.forEach((it, i) => {
     const k = key(it);
@@ -18,7 +21,13 @@ function duplicates<T>(items: readonly T[], key: (t: T) => string | undefined): 
   return new Map([...seen].filter(([, idx]) => idx.length > 1));
 }
 
-function checkUnique<T>(f: Findings, list: string, items: readonly T[], field: string, key: (t: T) => string | undefined) {
+function checkUnique<T>(
+  f: Findings,
+  list: string,
+  items: readonly T[],
+  field: string,
+  key: (t: T) => string | undefined,
+) {
   for (const [value, idx] of duplicates(items, key)) {
     f.error(
       `${list}[${idx[1]}].${field}`,
@@ -36,10 +45,18 @@ function validateNames(spec: LabSpec, f: Findings) {
   checkUnique(f, "openstack.instances", spec.openstack.instances, "name", (i) => i.name);
   checkUnique(f, "openstack.flavors", spec.openstack.flavors, "name", (x) => x.name);
   checkUnique(f, "kubernetes.nodes", spec.kubernetes.nodes, "name", (n) => n.name);
-  const nodeNames = new Set([...spec.vms.map((v) => v.name), ...spec.openstack.instances.map((i) => i.name)]);
+  const nodeNames = new Set([
+    ...spec.vms.map((v) => v.name),
+    ...spec.openstack.instances.map((i) => i.name),
+  ]);
   spec.kubernetes.nodes.forEach((n, i) => {
     if (nodeNames.has(n.name)) {
-      f.error(`kubernetes.nodes[${i}].name`, n.name, "is already a VM or instance name; node names must be unique", "rename it");
+      f.error(
+        `kubernetes.nodes[${i}].name`,
+        n.name,
+        "is already a VM or instance name; node names must be unique",
+        "rename it",
+      );
     }
   });
 }
@@ -48,16 +65,32 @@ function validateReferences(spec: LabSpec, f: Findings) {
   const hosts = new Set(spec.hosts.map((h) => h.name));
   const hostList = [...hosts].join(", ") || "(none)";
   spec.networks.forEach((n, i) => {
-    if (!hosts.has(n.host)) f.error(`networks[${i}].host`, n.host, `is not a host of this lab (hosts: ${hostList})`, "name one of the hosts");
+    if (!hosts.has(n.host))
+      f.error(
+        `networks[${i}].host`,
+        n.host,
+        `is not a host of this lab (hosts: ${hostList})`,
+        "name one of the hosts",
+      );
   });
   spec.vms.forEach((vm, i) => {
     if (!hosts.has(vm.host)) {
-      f.error(`vms[${i}].host`, vm.host, `is not a host of this lab (hosts: ${hostList})`, "name one of the hosts");
+      f.error(
+        `vms[${i}].host`,
+        vm.host,
+        `is not a host of this lab (hosts: ${hostList})`,
+        "name one of the hosts",
+      );
       return;
     }
     if (!(vm.image in spec.libvirt.images)) {
       const known = Object.keys(spec.libvirt.images).join(", ") || "(none)";
-      f.error(`vms[${i}].image`, vm.image, `is not in libvirt.images (known: ${known})`, `add libvirt.images.${vm.image}: <URL or path>`);
+      f.error(
+        `vms[${i}].image`,
+        vm.image,
+        `is not in libvirt.images (known: ${known})`,
+        `add libvirt.images.${vm.image}: <URL or path>`,
+      );
     }
     vm.nics.forEach((nic, j) => {
       if (findNetwork(spec, vm.host, nic.network)) return;
@@ -74,16 +107,32 @@ function validateReferences(spec: LabSpec, f: Findings) {
     });
   });
   const os = spec.openstack;
-  if (os.host && !hosts.has(os.host)) f.error("openstack.host", os.host, `is not a host of this lab (hosts: ${hostList})`, "name one of the hosts");
+  if (os.host && !hosts.has(os.host))
+    f.error(
+      "openstack.host",
+      os.host,
+      `is not a host of this lab (hosts: ${hostList})`,
+      "name one of the hosts",
+    );
   const osNets = new Set(os.networks.map((n) => n.name));
   const flavors = new Set(os.flavors.map((x) => x.name));
   os.instances.forEach((inst, i) => {
     if (!flavors.has(inst.flavor)) {
-      f.error(`openstack.instances[${i}].flavor`, inst.flavor, "is not in openstack.flavors", "declare it there (adopt: true for an existing flavor)");
+      f.error(
+        `openstack.instances[${i}].flavor`,
+        inst.flavor,
+        "is not in openstack.flavors",
+        "declare it there (adopt: true for an existing flavor)",
+      );
     }
     inst.nics.forEach((nic, j) => {
       if (!osNets.has(nic.network)) {
-        f.error(`openstack.instances[${i}].nics[${j}].network`, nic.network, "is not in openstack.networks", "declare the network (name, cidr, mtu)");
+        f.error(
+          `openstack.instances[${i}].nics[${j}].network`,
+          nic.network,
+          "is not in openstack.networks",
+          "declare the network (name, cidr, mtu)",
+        );
       }
     });
   });
@@ -92,7 +141,12 @@ function validateReferences(spec: LabSpec, f: Findings) {
 function validateFabric(spec: LabSpec, f: Findings) {
   const { fabric } = spec;
   if (fabric.mode !== "none" && spec.hosts.length < 2) {
-    f.error("fabric.mode", fabric.mode, `joins two or more hosts; this lab has ${spec.hosts.length}`, 'add hosts or set fabric.mode to "none"');
+    f.error(
+      "fabric.mode",
+      fabric.mode,
+      `joins two or more hosts; this lab has ${spec.hosts.length}`,
+      'add hosts or set fabric.mode to "none"',
+    );
   }
   if (fabric.rpFilter === 1) {
     f.error(
@@ -103,12 +157,22 @@ function validateFabric(spec: LabSpec, f: Findings) {
     );
   }
   if (fabric.mode === "vxlan" && !fabric.vmSubnet) {
-    f.error("fabric.vmSubnet", undefined, "is required in vxlan mode: it is the L2 subnet stretched across hosts", "set e.g. 10.39.0.0/24");
+    f.error(
+      "fabric.vmSubnet",
+      undefined,
+      "is required in vxlan mode: it is the L2 subnet stretched across hosts",
+      "set e.g. 10.39.0.0/24",
+    );
   }
   if (fabric.mode === "routed") {
     spec.hosts.forEach((h, i) => {
       if (!h.internalAddress) {
-        f.error(`hosts[${i}].internalAddress`, undefined, "is required in routed mode (post D's 10.10.10.x)", "set e.g. 10.10.10.1/24");
+        f.error(
+          `hosts[${i}].internalAddress`,
+          undefined,
+          "is required in routed mode (post D's 10.10.10.x)",
+          "set e.g. 10.10.10.1/24",
+        );
       }
     });
     const first = spec.hosts.find((h) => h.internalAddress)?.internalAddress;
@@ -126,7 +190,12 @@ function validateFabric(spec: LabSpec, f: Findings) {
   if (fabric.mode === "vxlan") {
     spec.networks.forEach((n, i) => {
       if (n.mode === "bridge" && n.bridge === fabric.bridge && n.cidr !== fabric.vmSubnet) {
-        f.error(`networks[${i}].cidr`, n.cidr, `bridges onto the fabric bridge ${fabric.bridge} but differs from fabric.vmSubnet`, `set it to ${fabric.vmSubnet}`);
+        f.error(
+          `networks[${i}].cidr`,
+          n.cidr,
+          `bridges onto the fabric bridge ${fabric.bridge} but differs from fabric.vmSubnet`,
+          `set it to ${fabric.vmSubnet}`,
+        );
       }
     });
   }
@@ -139,10 +208,20 @@ function validatePlacement(spec: LabSpec, f: Findings) {
     const vcpus = vms.reduce((s, v) => s + v.vcpus, 0);
     const mem = vms.reduce((s, v) => s + v.memoryMiB, 0);
     if (vcpus > h.capacity.vcpus) {
-      f.error(`hosts[${i}].capacity.vcpus`, h.capacity.vcpus, `is less than the ${vcpus} vCPUs of the VMs placed on ${h.name}`, "move VMs or raise the capacity");
+      f.error(
+        `hosts[${i}].capacity.vcpus`,
+        h.capacity.vcpus,
+        `is less than the ${vcpus} vCPUs of the VMs placed on ${h.name}`,
+        "move VMs or raise the capacity",
+      );
     }
     if (mem > h.capacity.memoryMiB) {
-      f.error(`hosts[${i}].capacity.memoryMiB`, h.capacity.memoryMiB, `is less than the ${mem} MiB of the VMs placed on ${h.name}`, "move VMs or raise the capacity");
+      f.error(
+        `hosts[${i}].capacity.memoryMiB`,
+        h.capacity.memoryMiB,
+        `is less than the ${mem} MiB of the VMs placed on ${h.name}`,
+        "move VMs or raise the capacity",
+      );
     }
   });
 }
@@ -153,19 +232,39 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
   const { plugin, mode } = k.cni;
   if (mode !== undefined && !isValidMode(plugin, mode)) {
     const allowed = CNI_MODES[plugin].join(", ");
-    f.error("kubernetes.cni.mode", mode, `is not a ${plugin} mode (allowed: ${allowed})`, `use one of ${allowed}`);
+    f.error(
+      "kubernetes.cni.mode",
+      mode,
+      `is not a ${plugin} mode (allowed: ${allowed})`,
+      `use one of ${allowed}`,
+    );
     return;
   }
   const nodes = kubernetesNodes(spec);
   const controlPlanes = nodes.filter((n) => n.role === "control-plane");
   if (controlPlanes.length === 0) {
-    f.error("kubernetes.enabled", true, "but no VM, instance or node has role control-plane", 'give one node role: "control-plane"');
+    f.error(
+      "kubernetes.enabled",
+      true,
+      "but no VM, instance or node has role control-plane",
+      'give one node role: "control-plane"',
+    );
   }
   if (controlPlanes.length > 1 && !k.controlPlaneEndpoint) {
-    f.error("kubernetes.controlPlaneEndpoint", undefined, `is required with ${controlPlanes.length} control planes (HA needs one endpoint)`, "set a load-balanced host:port");
+    f.error(
+      "kubernetes.controlPlaneEndpoint",
+      undefined,
+      `is required with ${controlPlanes.length} control planes (HA needs one endpoint)`,
+      "set a load-balanced host:port",
+    );
   }
   if (controlPlanes.length > 1 && controlPlanes.length % 2 === 0) {
-    f.warn("kubernetes", `${controlPlanes.length} control planes`, "an even etcd member count tolerates no more failures than one less", "use 1, 3 or 5 control planes");
+    f.warn(
+      "kubernetes",
+      `${controlPlanes.length} control planes`,
+      "an even etcd member count tolerates no more failures than one less",
+      "use 1, 3 or 5 control planes",
+    );
   }
   if (plugin === "flannel" && !k.podSubnet) {
     f.error(
@@ -180,9 +279,19 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
   if (plugin === "cilium" && decision.requestedMode === "native" && subnets.length > 1) {
     const msg = `native routing with nodes in ${subnets.length} L3 subnets (${subnets.join(", ")}): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C)`;
     if (k.cni.onNativeAcrossSubnets === "refuse") {
-      f.error("kubernetes.cni.mode", "native", msg, 'use mode "tunnel-vxlan", or set cni.onNativeAcrossSubnets: "tunnel" to switch automatically');
+      f.error(
+        "kubernetes.cni.mode",
+        "native",
+        msg,
+        'use mode "tunnel-vxlan", or set cni.onNativeAcrossSubnets: "tunnel" to switch automatically',
+      );
     } else {
-      f.warn("kubernetes.cni.mode", "native", `${msg}; switched to tunnel-vxlan`, 'set mode "tunnel-vxlan" explicitly to silence this');
+      f.warn(
+        "kubernetes.cni.mode",
+        "native",
+        `${msg}; switched to tunnel-vxlan`,
+        'set mode "tunnel-vxlan" explicitly to silence this',
+      );
     }
   }
   const os = spec.openstack;
@@ -198,9 +307,11 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
     );
   }
   if (decision.podSubnetFromDefault && plugin !== "flannel") {
-    const clash = [d.LIBVIRT_DEFAULT_NETWORK, ...nodes.map((n) => n.subnet), ...spec.hosts.map((h) => cidr.network(h.underlay.address))].filter(
-      (c) => cidr.overlaps(c, decision.podSubnet),
-    );
+    const clash = [
+      d.LIBVIRT_DEFAULT_NETWORK,
+      ...nodes.map((n) => n.subnet),
+      ...spec.hosts.map((h) => cidr.network(h.underlay.address)),
+    ].filter((c) => cidr.overlaps(c, decision.podSubnet));
     f.warn(
       "kubernetes.podSubnet",
       undefined,

@@ -1,0 +1,46 @@
+// Reads the stack's `labfabric:` config through Pulumi, validates and plans it. On invalid
+// input the whole report is raised before any resource is registered.
+import { existsSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { formatReport } from "./lab/findings";
+import { loadLab, type LabPlan } from "./lab/plan";
+import { labSpecSchema, SECRET_KEYS } from "./lab/schema";
+import { readStackFile } from "./lab/stack-file";
+
+export interface LabSecrets {
+  sshPrivateKey?: pulumi.Output<string>;
+  openstackPassword?: pulumi.Output<string>;
+  openstackApplicationCredentialSecret?: pulumi.Output<string>;
+}
+
+export interface LabConfig {
+  plan: LabPlan;
+  secrets: LabSecrets;
+}
+
+export function readLabConfig(stack = pulumi.getStack()): LabConfig {
+  const config = new pulumi.Config("labfabric");
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(labSpecSchema.shape)) {
+    const value = config.getObject<unknown>(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  // A secret committed in plain text is refused even though the engine would accept it.
+  const stackFile = `Pulumi.${stack}.yaml`;
+  const fileFindings = existsSync(stackFile) ? readStackFile(stackFile).findings : [];
+  const result = loadLab(raw, stack);
+  const findings = [...fileFindings, ...(result.ok ? result.plan.warnings : result.findings)];
+  const errors = findings.filter((f) => f.severity === "error");
+  if (!result.ok || errors.length > 0) {
+    throw new pulumi.RunError(
+      `labfabric: stack ${stack} is not a valid lab; nothing was created.\n${formatReport(findings)}`,
+    );
+  }
+  for (const w of result.plan.warnings) pulumi.log.warn(formatReport([w]));
+  const secrets: LabSecrets = {};
+  for (const key of SECRET_KEYS) {
+    const value = config.getSecret(key);
+    if (value !== undefined) secrets[key] = value;
+  }
+  return { plan: result.plan, secrets };
+}
