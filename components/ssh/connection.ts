@@ -18,32 +18,33 @@ export type Connection = command.types.input.remote.ConnectionArgs;
 export const DIAL_ERROR_LIMIT = 8;
 export const PER_DIAL_TIMEOUT_SECONDS = 10;
 
-export function sshConnection(target: SshTarget, privateKey: pulumi.Input<string>): pulumi.Output<Connection> {
+export function sshConnection(
+  target: SshTarget,
+  privateKey: pulumi.Input<string>,
+): pulumi.Output<Connection> {
   const key = pulumi.secret(privateKey);
   return pulumi.secret(
-    pulumi.output(key).apply(
-      (k): Connection => ({
-        host: target.address,
-        port: target.port,
-        user: target.user,
-        privateKey: k,
-        dialErrorLimit: DIAL_ERROR_LIMIT,
-        perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
-        ...(target.hostKey ? { hostKey: target.hostKey } : {}),
-        ...(target.jump
-          ? {
-              proxy: {
-                host: target.jump.address,
-                port: target.jump.port,
-                user: target.jump.user,
-                privateKey: k,
-                dialErrorLimit: DIAL_ERROR_LIMIT,
-                perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
-                ...(target.jump.hostKey ? { hostKey: target.jump.hostKey } : {}),
-              },
-            }
-          : {}),
-      }),
-    ),
+    pulumi.output(key).apply((k): Connection => ({
+      host: target.address,
+      port: target.port,
+      user: target.user,
+      privateKey: k,
+      dialErrorLimit: DIAL_ERROR_LIMIT,
+      perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
+      ...(target.hostKey ? { hostKey: target.hostKey } : {}),
+      ...(target.jump
+        ? {
+            proxy: {
+              host: target.jump.address,
+              port: target.jump.port,
+              user: target.jump.user,
+              privateKey: k,
+              dialErrorLimit: DIAL_ERROR_LIMIT,
+              perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
+              ...(target.jump.hostKey ? { hostKey: target.jump.hostKey } : {}),
+            },
+          }
+        : {}),
+    })),
   );
 }
