@@ -1,0 +1,2 @@
+// `libvirt.config.uri`, as in the published SDK.
+export * from "./vars";
