@@ -27,7 +27,9 @@ export class Domain extends pulumi.CustomResource {
   /** True if `obj` is a Domain, even one created by another copy of this SDK. */
   public static override isInstance(obj: unknown): obj is Domain {
     return (
-      obj !== undefined && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === Domain.__pulumiType
+      obj !== undefined &&
+      obj !== null &&
+      (obj as { __pulumiType?: unknown }).__pulumiType === Domain.__pulumiType
     );
   }
 

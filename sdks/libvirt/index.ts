@@ -25,7 +25,11 @@ export { config, types };
 
 // Let the runtime turn resource references it receives (e.g. a Network returned inside a
 // component's outputs) back into instances of these classes, as generated SDKs do.
-type ResourceClass = new (name: string, args: never, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
+type ResourceClass = new (
+  name: string,
+  args: never,
+  opts: pulumi.CustomResourceOptions,
+) => pulumi.Resource;
 const resourceClasses: Record<string, ResourceClass> = {
   [CloudInitDisk.__pulumiType]: CloudInitDisk,
   [Domain.__pulumiType]: Domain,

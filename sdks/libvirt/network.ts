@@ -27,7 +27,9 @@ export class Network extends pulumi.CustomResource {
   /** True if `obj` is a Network, even one created by another copy of this SDK. */
   public static override isInstance(obj: unknown): obj is Network {
     return (
-      obj !== undefined && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === Network.__pulumiType
+      obj !== undefined &&
+      obj !== null &&
+      (obj as { __pulumiType?: unknown }).__pulumiType === Network.__pulumiType
     );
   }
 

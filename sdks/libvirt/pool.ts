@@ -23,7 +23,11 @@ export class Pool extends pulumi.CustomResource {
 
   /** True if `obj` is a Pool, even one created by another copy of this SDK. */
   public static override isInstance(obj: unknown): obj is Pool {
-    return obj !== undefined && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === Pool.__pulumiType;
+    return (
+      obj !== undefined &&
+      obj !== null &&
+      (obj as { __pulumiType?: unknown }).__pulumiType === Pool.__pulumiType
+    );
   }
 
   public readonly allocation!: pulumi.Output<number>;

@@ -14,7 +14,8 @@ export class Provider extends pulumi.ProviderResource {
     return (
       obj !== undefined &&
       obj !== null &&
-      (obj as { __pulumiType?: unknown }).__pulumiType === "pulumi:providers:" + Provider.__pulumiType
+      (obj as { __pulumiType?: unknown }).__pulumiType ===
+        "pulumi:providers:" + Provider.__pulumiType
     );
   }
 

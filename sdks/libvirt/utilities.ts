@@ -38,7 +38,10 @@ export function resourceOptsDefaults(): pulumi.CustomResourceOptions {
  * creates an Output for every key in the bag, which is how the engine's values come back
  * into the resource's `pulumi.Output` fields.
  */
-export function collectInputs(source: object | undefined, names: Record<string, true>): pulumi.Inputs {
+export function collectInputs(
+  source: object | undefined,
+  names: Record<string, true>,
+): pulumi.Inputs {
   const from = (source ?? {}) as Record<string, unknown>;
   const inputs: pulumi.Inputs = {};
   for (const name of Object.keys(names)) {

@@ -25,7 +25,9 @@ export class Volume extends pulumi.CustomResource {
   /** True if `obj` is a Volume, even one created by another copy of this SDK. */
   public static override isInstance(obj: unknown): obj is Volume {
     return (
-      obj !== undefined && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === Volume.__pulumiType
+      obj !== undefined &&
+      obj !== null &&
+      (obj as { __pulumiType?: unknown }).__pulumiType === Volume.__pulumiType
     );
   }
 

@@ -16,15 +16,23 @@ const registered: pulumi.runtime.MockResourceArgs[] = [];
 
 pulumi.runtime.setMocks(
   {
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): {
+      id: string;
+      state: Record<string, unknown>;
+    } {
       registered.push(args);
       const state: Record<string, unknown> = { ...args.inputs };
       // Play the provider's part for a computed output: fill in the MAC of each interface.
-      if (args.type === "libvirt:index/domain:Domain" && Array.isArray(args.inputs.networkInterfaces)) {
-        state.networkInterfaces = (args.inputs.networkInterfaces as Record<string, unknown>[]).map((nic, i) => ({
-          mac: `52:54:00:00:00:0${i}`,
-          ...nic,
-        }));
+      if (
+        args.type === "libvirt:index/domain:Domain" &&
+        Array.isArray(args.inputs.networkInterfaces)
+      ) {
+        state.networkInterfaces = (args.inputs.networkInterfaces as Record<string, unknown>[]).map(
+          (nic, i) => ({
+            mac: `52:54:00:00:00:0${i}`,
+            ...nic,
+          }),
+        );
       }
       return { id: args.id || `${args.name}-id`, state };
     },
@@ -59,7 +67,11 @@ test("package.json declares the published package identity and plugin", () => {
   assert.equal(pkg.name, "@pulumi/libvirt");
   assert.equal(pkg.version, "0.5.4");
   assert.deepEqual(pkg.pulumi, { resource: true, name: "libvirt", version: "0.5.4" });
-  assert.equal(pkg.dependencies, undefined, "no runtime dependencies (a nested @pulumi/pulumi breaks registration)");
+  assert.equal(
+    pkg.dependencies,
+    undefined,
+    "no runtime dependencies (a nested @pulumi/pulumi breaks registration)",
+  );
   assert.ok((pkg.peerDependencies as Record<string, string>)["@pulumi/pulumi"]);
 });
 
@@ -81,7 +93,17 @@ const tf081 = {
     "dnsmasq_options",
     "xml",
   ],
-  volume: ["name", "pool", "source", "size", "format", "base_volume_id", "base_volume_pool", "base_volume_name", "xml"],
+  volume: [
+    "name",
+    "pool",
+    "source",
+    "size",
+    "format",
+    "base_volume_id",
+    "base_volume_pool",
+    "base_volume_name",
+    "xml",
+  ],
   cloudinit_disk: ["name", "pool", "user_data", "meta_data", "network_config"],
   pool: ["name", "type", "capacity", "allocation", "available", "source", "target", "xml", "path"],
   domain: [
@@ -118,7 +140,14 @@ const tf081 = {
   ],
   provider: ["uri"],
 };
-const pluralizedBlocks = new Set(["filesystem", "disk", "network_interface", "console", "boot_device", "cmdline"]);
+const pluralizedBlocks = new Set([
+  "filesystem",
+  "disk",
+  "network_interface",
+  "console",
+  "boot_device",
+  "cmdline",
+]);
 
 function bridgedName(tfName: string): string {
   const camel = tfName.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -142,14 +171,27 @@ test("every 0.8.1 attribute is exposed under its bridged name, and nothing else"
     ["provider", new libvirt.Provider("schema-prov", { uri: "qemu:///system" })],
   ];
   for (const [tfResource, resource] of cases) {
-    assert.deepEqual(propertyNames(resource), tf081[tfResource].map(bridgedName).sort(), tfResource);
+    assert.deepEqual(
+      propertyNames(resource),
+      tf081[tfResource].map(bridgedName).sort(),
+      tfResource,
+    );
     await valueOf(resource.urn);
   }
 });
 
 test("the compiled bin/ is not older than the sources (else run: npm run build:sdks)", () => {
   const root = path.join(__dirname, "..");
-  const sources = ["index", "utilities", "provider", "network", "domain", "volume", "cloudInitDisk", "pool"]
+  const sources = [
+    "index",
+    "utilities",
+    "provider",
+    "network",
+    "domain",
+    "volume",
+    "cloudInitDisk",
+    "pool",
+  ]
     .concat(["config/index", "config/vars", "types/index", "types/input", "types/output"])
     .map((f) => `${f}.ts`);
   for (const src of sources) {
@@ -179,7 +221,9 @@ test("Network: token, inputs pass through, outputs come back", async () => {
       forwarders: [{ address: "1.1.1.1" }],
     },
     routes: [{ cidr: "10.18.0.0/16", gateway: "10.17.3.254" }],
-    dnsmasqOptions: { options: [{ optionName: "dhcp-option", optionValue: "option:ntp-server,10.17.3.1" }] },
+    dnsmasqOptions: {
+      options: [{ optionName: "dhcp-option", optionValue: "option:ntp-server,10.17.3.1" }],
+    },
     xml: { xslt: "<xsl:stylesheet/>" },
   };
   const net = new libvirt.Network("labnet", args);
@@ -258,7 +302,11 @@ test("Pool: token, inputs, and `type` is required", async () => {
   await settle(pool);
   const reg = registration("lab-pool");
   assert.equal(reg.type, "libvirt:index/pool:Pool");
-  assert.deepEqual(reg.inputs, { name: "lab", type: "dir", target: { path: "/var/lib/libvirt/images/lab" } });
+  assert.deepEqual(reg.inputs, {
+    name: "lab",
+    type: "dir",
+    target: { path: "/var/lib/libvirt/images/lab" },
+  });
 
   const legacy = new libvirt.Pool("legacy-pool", { type: "dir", path: "/srv/pool" });
   await settle(legacy);
@@ -287,7 +335,12 @@ test("Domain: token, nested blocks pass through, computed networkInterfaces come
       { blockDevice: "/dev/sdb" },
     ],
     networkInterfaces: [
-      { networkId: "net-uuid", mac: "52:54:00:aa:bb:01", addresses: ["10.17.3.11"], hostname: "node1" },
+      {
+        networkId: "net-uuid",
+        mac: "52:54:00:aa:bb:01",
+        addresses: ["10.17.3.11"],
+        hostname: "node1",
+      },
       { networkName: "default", waitForLease: true },
       { bridge: "br0" },
       { macvtap: "eno1" },
@@ -315,14 +368,23 @@ test("Domain: token, nested blocks pass through, computed networkInterfaces come
   assert.ok(nics);
   assert.deepEqual(nics[0]!.addresses, ["10.17.3.11"]);
   assert.equal(nics[0]!.mac, "52:54:00:aa:bb:01");
-  assert.equal(nics[1]!.mac, "52:54:00:00:00:01", "computed MAC (from the mock provider) comes back");
+  assert.equal(
+    nics[1]!.mac,
+    "52:54:00:00:00:01",
+    "computed MAC (from the mock provider) comes back",
+  );
   assert.equal(await valueOf(domain.memory), 4096);
 });
 
 test("Provider: token, uri input, and resources created with { provider } reference it", async () => {
-  const uri = "qemu+ssh://root@host1/system?keyfile=/home/ci/.ssh/id_ed25519&sshauth=privkey&no_verify=1";
+  const uri =
+    "qemu+ssh://root@host1/system?keyfile=/home/ci/.ssh/id_ed25519&sshauth=privkey&no_verify=1";
   const host1 = new libvirt.Provider("host1", { uri });
-  const net = new libvirt.Network("host1-net", { name: "labnet", addresses: ["10.17.4.0/24"] }, { provider: host1 });
+  const net = new libvirt.Network(
+    "host1-net",
+    { name: "labnet", addresses: ["10.17.4.0/24"] },
+    { provider: host1 },
+  );
   await settle(net);
 
   const provReg = registration("host1");
@@ -334,7 +396,10 @@ test("Provider: token, uri input, and resources created with { provider } refere
 
   const providerRef = `${await valueOf(host1.urn)}::${await valueOf(host1.id)}`;
   assert.equal(registration("host1-net").provider, providerRef);
-  assert.equal(await valueOf(host1.urn), "urn:pulumi:test::labfabric::pulumi:providers:libvirt::host1");
+  assert.equal(
+    await valueOf(host1.urn),
+    "urn:pulumi:test::labfabric::pulumi:providers:libvirt::host1",
+  );
 });
 
 test("Provider: uri falls back to LIBVIRT_DEFAULT_URI", async () => {
