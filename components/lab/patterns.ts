@@ -7,7 +7,9 @@ import { Address4 } from "ip-address";
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const ifName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const unixUser = /^[a-z_][a-z0-9_-]{0,31}$/;
-const absPath = /^\/([A-Za-z0-9._-]+\/?)*$/;
+// Each path segment starts with its own '/': no nested quantifier can backtrack
+// exponentially on a bad character (the old `(seg\/?)*` form hung on a trailing space).
+const absPath = /^(\/|(\/[A-Za-z0-9._-]+)+\/?)$/;
 const mac = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const sshPublicKey =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [A-Za-z0-9@._-]+)?$/;
@@ -15,7 +17,7 @@ const dottedQuad = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d
 const hostname =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const imageSource =
-  /^((https?|file):\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+|\/([A-Za-z0-9._-]+\/?)+)$/;
+  /^((https?|file):\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+|(\/[A-Za-z0-9._-]+)+\/?)$/;
 
 export const name = z
   .string()
