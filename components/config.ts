@@ -22,7 +22,8 @@ export function readLabConfig(stack = pulumi.getStack()): LabConfig {
   const config = new pulumi.Config("labfabric");
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(labSpecSchema.shape)) {
-    const value = config.getObject<unknown>(key);
+    // Plain string keys are not JSON; an empty string is Pulumi.yaml's "unset" default.
+    const value = key === "sshPublicKey" ? config.get(key) || undefined : config.getObject<unknown>(key);
     if (value !== undefined) raw[key] = value;
   }
   // A secret committed in plain text is refused even though the engine would accept it.
