@@ -39,9 +39,13 @@ export function gatewayOf(net: NetworkSpec): string {
   return net.gateway ?? cidr.nthAddress(net.cidr, 1);
 }
 
-/** A stable locally-administered MAC in QEMU's 52:54:00 range, derived from the lab, VM and NIC. */
-export function generatedMac(lab: string, vm: string, index: number): string {
-  const h = createHash("sha256").update(`${lab}/${vm}/${index}`).digest();
+/**
+ * A stable locally-administered MAC in QEMU's 52:54:00 range, derived from the lab, VM and NIC.
+ * Only 24 bits vary, so two NICs can hash alike; `attempt` > 0 re-derives (see planVmNics).
+ */
+export function generatedMac(lab: string, vm: string, index: number, attempt = 0): string {
+  const seed = attempt === 0 ? `${lab}/${vm}/${index}` : `${lab}/${vm}/${index}#${attempt}`;
+  const h = createHash("sha256").update(seed).digest();
   return ["52", "54", "00", ...[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, "0"))].join(
     ":",
   );
@@ -81,6 +85,18 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
         );
     });
   }
+  // MACs already spoken for (explicit and reserved): a generated MAC never repeats one of them or
+  // another generated one (e.g. lab "lab", VMs vm-5305 and vm-5619 hash to the same 24 bits).
+  const macs = new Set<string>();
+  spec.networks.forEach((n) => n.reservations.forEach((r) => macs.add(r.mac)));
+  spec.vms.forEach((vm) => vm.nics.forEach((nic) => nic.mac && macs.add(nic.mac)));
+  const freshMac = (vm: string, index: number): string => {
+    let attempt = 0;
+    while (macs.has(generatedMac(lab, vm, index, attempt))) attempt++;
+    const mac = generatedMac(lab, vm, index, attempt);
+    macs.add(mac);
+    return mac;
+  };
   const plans: VmNicPlan[] = [];
   for (const vm of spec.vms) {
     vm.nics.forEach((nic, index) => {
@@ -104,7 +120,7 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
         index,
         network: nic.network,
         bridge: net.bridge,
-        mac: nic.mac ?? reserved?.mac ?? generatedMac(lab, vm.name, index),
+        mac: nic.mac ?? reserved?.mac ?? freshMac(vm.name, index),
         address: address ? `${address}/${cidr.prefixLength(net.cidr)}` : undefined,
         gateway,
       });
