@@ -245,3 +245,15 @@ export function cniPorts(decision: Pick<CniDecision, "plugin" | "mode">): PortRu
 export function nodePorts(decision: Pick<CniDecision, "plugin" | "mode">): PortRule[] {
   return [...BASE_PORTS, ...cniPorts(decision)];
 }
+
+/**
+ * What any lab machine needs when no Kubernetes runs on it (kubernetes.enabled false, or an
+ * instance with role "none"): SSH from the admins and ICMP inside the lab. Taken from the node
+ * rules so the two never drift apart.
+ */
+export function machinePorts(): PortRule[] {
+  return BASE_PORTS.filter((r) => r.from === 22 || r.protocol === "icmp").map((r) => ({
+    ...r,
+    roles: [...r.roles],
+  }));
+}
