@@ -54,6 +54,10 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): Finding[] {
         },
       ];
     }
+    if (issue.code === "invalid_type" && issue.expected === "int") {
+      const message = "must be a whole number";
+      return [{ severity: "error", path, value, message, fix: `give ${path} a whole number` }];
+    }
     if (issue.code === "invalid_type") {
       return [
         {

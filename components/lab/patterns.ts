@@ -75,7 +75,12 @@ export const ipv4Cidr = z
   .refine(
     (v) => !Address4.isValid(v) || new Address4(v).startAddress().correctForm() === v.split("/")[0],
     {
-      message: "has host bits set: write the network address (e.g. 10.39.0.0/24, not 10.39.0.5/24)",
+      // Phrased as the rule (the generic fix reads "change <key> so it <message>") and naming
+      // the network the value was meant to be.
+      error: (issue) => {
+        const v = String(issue.input);
+        return `must be a network address without host bits, like ${new Address4(v).startAddress().correctForm()}/${v.split("/")[1]}`;
+      },
     },
   );
 

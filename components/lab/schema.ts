@@ -56,7 +56,9 @@ const fabric = z.strictObject({
   /** Lower the VM MTU below the planned value (never above: that is post A's black hole). */
   vmMtu: p.mtu.optional(),
   masquerade: z.boolean().default(d.DEFAULT_MASQUERADE),
-  rpFilter: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(d.DEFAULT_RP_FILTER as 2),
+  // One literal with three values: a bad value reports them ("must be one of 0, 1, 2"), where
+  // a union of literals only said "Invalid input".
+  rpFilter: z.literal([0, 1, 2]).default(d.DEFAULT_RP_FILTER as 2),
   /** Re-apply at boot (systemd unit) and on libvirt network start (hook). */
   persist: z.boolean().default(true),
 });
