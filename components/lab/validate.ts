@@ -307,10 +307,20 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
     );
   }
   if (decision.podSubnetFromDefault && plugin !== "flannel") {
+    // Every range of the lab the default pool could swallow: Cilium's 10.0.0.0/8 also covers
+    // kubeadm's default service range 10.96.0.0/12, and networks that hold no node yet count too.
     const clash = [
       d.LIBVIRT_DEFAULT_NETWORK,
       ...nodes.map((n) => n.subnet),
-      ...spec.hosts.map((h) => cidr.network(h.underlay.address)),
+      ...spec.hosts.flatMap((h) => [
+        cidr.network(h.underlay.address),
+        ...(h.internalAddress ? [cidr.network(h.internalAddress)] : []),
+        ...h.localSubnets,
+      ]),
+      ...(spec.fabric.mode === "vxlan" && spec.fabric.vmSubnet ? [spec.fabric.vmSubnet] : []),
+      ...spec.networks.map((n) => n.cidr),
+      ...(spec.openstack.enabled ? spec.openstack.networks.map((n) => n.cidr) : []),
+      k.serviceSubnet,
     ].filter((c) => cidr.overlaps(c, decision.podSubnet));
     f.warn(
       "kubernetes.podSubnet",
