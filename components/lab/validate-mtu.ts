@@ -35,14 +35,36 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
       );
     }
   }
+  // A pinned MTU below the minimum is the pin's fault, not the underlay's: name the pin.
+  if (vmMtu !== undefined && vmMtu < MIN_MTU) {
+    f.error(
+      "fabric.vmMtu",
+      vmMtu,
+      `is below the ${MIN_MTU}-byte minimum (IPv6)`,
+      `remove it (labfabric plans ${planned}) or set it to ${MIN_MTU} or more`,
+    );
+  }
+  if (k.enabled && k.cni.mtu !== undefined && k.cni.mtu < MIN_MTU) {
+    f.error(
+      "kubernetes.cni.mtu",
+      k.cni.mtu,
+      `is below the ${MIN_MTU}-byte minimum (IPv6)`,
+      `remove it or set it to ${MIN_MTU} or more`,
+    );
+  }
   for (const path of budget.paths) {
-    for (const layer of path.layers.filter((l) => l.mtu < MIN_MTU)) {
+    // From the first layer held below what its lower layer carries (a pin, or the lab-wide VM or
+    // pod MTU set by another path), the shortfall is reported at that pin or other path.
+    let lowered = false;
+    path.layers.forEach((layer, i) => {
+      if (i > 0 && layer.mtu < path.layers[i - 1].mtu - layer.overhead) lowered = true;
+      if (lowered || layer.mtu >= MIN_MTU) return;
       f.error(
         path.key,
         path.layers[0].mtu,
         `leaves ${layer.layer} on path "${path.name}" at ${layer.mtu} bytes, below the ${MIN_MTU}-byte minimum (IPv6)`,
         "raise the underlay/network MTU or use fewer stacked encapsulations",
       );
-    }
+    });
   }
 }
