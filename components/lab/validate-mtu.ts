@@ -35,35 +35,45 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
       );
     }
   }
-  // A pinned MTU below the minimum is the pin's fault, not the underlay's: name the pin.
-  if (vmMtu !== undefined && vmMtu < MIN_MTU) {
-    f.error(
-      "fabric.vmMtu",
-      vmMtu,
-      `is below the ${MIN_MTU}-byte minimum (IPv6)`,
-      `remove it (labfabric plans ${planned}) or set it to ${MIN_MTU} or more`,
-    );
-  }
-  if (k.enabled && k.cni.mtu !== undefined && k.cni.mtu < MIN_MTU) {
-    f.error(
-      "kubernetes.cni.mtu",
-      k.cni.mtu,
-      `is below the ${MIN_MTU}-byte minimum (IPv6)`,
-      `remove it or set it to ${MIN_MTU} or more`,
-    );
-  }
+  // Every layer below the minimum is reported, on the key that set its value: the path's own
+  // outer MTU, a pin (fabric.vmMtu, kubernetes.cni.mtu), or the smallest underlay that sets the
+  // lab-wide VM MTU. A pod MTU held down by another path's node is reported on that path.
+  const hostKeys = spec.hosts.map((h, i) => ({
+    key: `hosts[${i}].underlay.mtu`,
+    value: h.underlay.mtu,
+  }));
+  const smallestHost = hostKeys.reduce<(typeof hostKeys)[number] | undefined>(
+    (a, b) => (a === undefined || b.value < a.value ? b : a),
+    undefined,
+  );
   for (const path of budget.paths) {
-    // From the first layer held below what its lower layer carries (a pin, or the lab-wide VM or
-    // pod MTU set by another path), the shortfall is reported at that pin or other path.
-    let lowered = false;
+    let source: { key: string; value: number; pin: boolean } | undefined = {
+      key: path.key,
+      value: path.layers[0].mtu,
+      pin: false,
+    };
     path.layers.forEach((layer, i) => {
-      if (i > 0 && layer.mtu < path.layers[i - 1].mtu - layer.overhead) lowered = true;
-      if (lowered || layer.mtu >= MIN_MTU) return;
+      if (i > 0 && layer.mtu < path.layers[i - 1].mtu - layer.overhead) {
+        if (layer.layer === "VM NIC") {
+          source =
+            vmMtu !== undefined && layer.mtu === vmMtu
+              ? { key: "fabric.vmMtu", value: vmMtu, pin: true }
+              : smallestHost && { ...smallestHost, pin: false };
+        } else {
+          source =
+            k.cni.mtu !== undefined && layer.mtu === k.cni.mtu
+              ? { key: "kubernetes.cni.mtu", value: k.cni.mtu, pin: true }
+              : undefined;
+        }
+      }
+      if (!source || layer.mtu >= MIN_MTU) return;
       f.error(
-        path.key,
-        path.layers[0].mtu,
+        source.key,
+        source.value,
         `leaves ${layer.layer} on path "${path.name}" at ${layer.mtu} bytes, below the ${MIN_MTU}-byte minimum (IPv6)`,
-        "raise the underlay/network MTU or use fewer stacked encapsulations",
+        source.pin
+          ? `remove it or set it so every layer stays at ${MIN_MTU} or more`
+          : "raise the underlay/network MTU or use fewer stacked encapsulations",
       );
     });
   }
