@@ -96,7 +96,7 @@ function checkOverlaps(spec: LabSpec, f: Findings) {
           b.path,
           b.value,
           `overlaps ${a.path} (${a.value}); ${a.kind} and ${b.kind} ranges must not overlap`,
-          `choose a ${b.kind} range that overlaps no other lab range`,
+          `give ${b.path} a range that overlaps no other lab range`,
         );
       }
     }
