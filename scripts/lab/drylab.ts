@@ -1,0 +1,196 @@
+// The dry lab: "bare-metal" hosts that are network namespaces on this machine, each running
+// its own sshd with a key generated for the lab, joined by an underlay switch namespace and
+// reachable from the machine running Pulumi. VMs are stand-in namespaces on each host bridge.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { run, tryRun, inNs, tryInNs } from "./sh";
+
+export interface DryHost {
+  name: string;
+  /** "10.250.0.11/24" */
+  address: string;
+  interface: string;
+  mtu: number;
+}
+
+export const SWITCH_NS = "lf-sw";
+const SWITCH_BRIDGE = "sw0";
+const ROOT_VETH = "lf-root";
+
+export function labDir(): string {
+  return process.env.LABFABRIC_LAB_DIR ?? join(process.env.LABFABRIC_CACHE ?? join(homedir(), ".cache/labfabric"), "drylab");
+}
+
+/** The root namespace's address on the underlay: .1 of the hosts' subnet. */
+export function rootAddress(hosts: DryHost[]): string {
+  const [ip, prefix] = hosts[0].address.split("/");
+  return `${ip.split(".").slice(0, 3).join(".")}.1/${prefix}`;
+}
+
+function nsExists(ns: string): boolean {
+  return run("ip", ["netns", "list"]).split("\n").some((l) => l.split(" ")[0] === ns);
+}
+
+export function ensureKeys(dir = labDir()): { privateKey: string; publicKey: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = join(dir, "id_ed25519");
+  if (!existsSync(key)) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "labfabric-drylab", "-f", key]);
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(`${key}.pub`), { mode: 0o600 });
+  return { privateKey: readFileSync(key, "utf8"), publicKey: readFileSync(`${key}.pub`, "utf8").trim() };
+}
+
+function sshdConfig(dir: string, host: DryHost): string {
+  const hostDir = join(dir, host.name);
+  return [
+    `ListenAddress ${host.address.split("/")[0]}`,
+    "Port 22",
+    `HostKey ${join(hostDir, "ssh_host_ed25519_key")}`,
+    `PidFile ${join(hostDir, "sshd.pid")}`,
+    `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+    "PermitRootLogin prohibit-password",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "UsePAM no",
+    "StrictModes no",
+    "AcceptEnv PULUMI_COMMAND_*",
+    "Subsystem sftp internal-sftp",
+    "LogLevel ERROR",
+    "",
+  ].join("\n");
+}
+
+export function hostKey(host: DryHost, dir = labDir()): string {
+  const pub = readFileSync(join(dir, host.name, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ");
+  return `${pub[0]} ${pub[1]}`;
+}
+
+export function startSshd(host: DryHost, dir = labDir()): void {
+  const hostDir = join(dir, host.name);
+  mkdirSync(hostDir, { recursive: true, mode: 0o700 });
+  const keyFile = join(hostDir, "ssh_host_ed25519_key");
+  if (!existsSync(keyFile)) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
+  writeFileSync(join(hostDir, "sshd_config"), sshdConfig(dir, host));
+  mkdirSync("/run/sshd", { recursive: true });
+  inNs(host.name, "/usr/sbin/sshd", ["-f", join(hostDir, "sshd_config")]);
+}
+
+export function stopSshd(host: DryHost, dir = labDir()): void {
+  const pidFile = join(dir, host.name, "sshd.pid");
+  if (existsSync(pidFile)) tryRun("kill", [readFileSync(pidFile, "utf8").trim()]);
+  // Sessions in flight die with their namespace's processes.
+  if (nsExists(host.name)) {
+    for (const pid of run("ip", ["netns", "pids", host.name]).split("\n").filter(Boolean)) tryRun("kill", ["-9", pid]);
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/** Creates the switch, the hosts and their sshd; idempotent (an existing lab is torn down first). */
+export function startDryLab(hosts: DryHost[], dir = labDir()): void {
+  stopDryLab(hosts, dir);
+  run("ip", ["netns", "add", SWITCH_NS]);
+  inNs(SWITCH_NS, "ip", ["link", "add", SWITCH_BRIDGE, "type", "bridge"]);
+  inNs(SWITCH_NS, "ip", ["link", "set", SWITCH_BRIDGE, "mtu", String(Math.max(...hosts.map((h) => h.mtu))), "up"]);
+  run("ip", ["link", "add", ROOT_VETH, "type", "veth", "peer", "name", "sw-root", "netns", SWITCH_NS]);
+  run("ip", ["addr", "add", rootAddress(hosts), "dev", ROOT_VETH]);
+  run("ip", ["link", "set", ROOT_VETH, "up"]);
+  inNs(SWITCH_NS, "ip", ["link", "set", "sw-root", "master", SWITCH_BRIDGE, "up"]);
+  for (const h of hosts) {
+    run("ip", ["netns", "add", h.name]);
+    inNs(h.name, "ip", ["link", "set", "lo", "up"]);
+    const swPort = `sw-${h.name}`.slice(0, 15);
+    run("ip", ["link", "add", swPort, "netns", SWITCH_NS, "mtu", String(h.mtu), "type", "veth", "peer", "name", h.interface, "netns", h.name, "mtu", String(h.mtu)]);
+    inNs(SWITCH_NS, "ip", ["link", "set", swPort, "master", SWITCH_BRIDGE, "up"]);
+    inNs(h.name, "ip", ["addr", "add", h.address, "dev", h.interface]);
+    inNs(h.name, "ip", ["link", "set", h.interface, "up"]);
+    startSshd(h, dir);
+  }
+  waitForSsh(hosts, dir);
+}
+
+export function waitForSsh(hosts: DryHost[], dir = labDir()): void {
+  for (const h of hosts) {
+    const ip = h.address.split("/")[0];
+    for (let i = 0; ; i++) {
+      const r = tryRun("ssh", [...sshOptions(dir), `root@${ip}`, "true"], 10_000);
+      if (r.ok) break;
+      if (i >= 20) throw new Error(`dry lab: sshd on ${h.name} (${ip}) does not answer: ${r.out}`);
+      run("sleep", ["0.25"]);
+    }
+  }
+}
+
+export function sshOptions(dir = labDir()): string[] {
+  return ["-i", join(dir, "id_ed25519"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5"];
+}
+
+export function stopDryLab(hosts: DryHost[], dir = labDir()): void {
+  for (const h of hosts) {
+    stopSshd(h, dir);
+    for (const ns of [vmNamespace(h.name), h.name]) if (nsExists(ns)) tryRun("ip", ["netns", "del", ns]);
+  }
+  if (nsExists(SWITCH_NS)) tryRun("ip", ["netns", "del", SWITCH_NS]);
+  tryRun("ip", ["link", "del", ROOT_VETH]);
+}
+
+export function vmNamespace(host: string): string {
+  return `${host}-vm`;
+}
+
+export interface StandIn {
+  host: string;
+  ns: string;
+  address: string;
+  mtu: number;
+}
+
+/** A VM stand-in: a namespace whose eth0 is a port of the host's fabric bridge. */
+export function attachStandIn(host: string, bridge: string, address: string, mtu: number): StandIn {
+  const ns = vmNamespace(host);
+  if (nsExists(ns)) run("ip", ["netns", "del", ns]);
+  run("ip", ["netns", "add", ns]);
+  const port = `vm-${host}`.slice(0, 15);
+  run("ip", ["link", "add", port, "netns", host, "mtu", String(mtu), "type", "veth", "peer", "name", "eth0", "netns", ns, "mtu", String(mtu)]);
+  inNs(host, "ip", ["link", "set", port, "master", bridge, "up"]);
+  inNs(ns, "ip", ["link", "set", "lo", "up"]);
+  inNs(ns, "ip", ["addr", "add", address, "dev", "eth0"]);
+  inNs(ns, "ip", ["link", "set", "eth0", "up"]);
+  return { host, ns, address, mtu };
+}
+
+export interface Probe {
+  from: string;
+  to: string;
+  ping: boolean;
+  /** DF probe of exactly the planned MTU. */
+  fullSize: boolean;
+  /** DF probe one byte over: must fail. */
+  oversizeRefused: boolean;
+}
+
+export function probeMatrix(standIns: StandIn[]): Probe[] {
+  const out: Probe[] = [];
+  for (const a of standIns) {
+    for (const b of standIns) {
+      if (a === b) continue;
+      const ip = b.address.split("/")[0];
+      const ping = tryInNs(a.ns, "ping", ["-c", "2", "-i", "0.2", "-W", "2", ip]).ok;
+      const fullSize = tryInNs(a.ns, "ping", ["-c", "1", "-W", "2", "-M", "do", "-s", String(a.mtu - 28), ip]).ok;
+      const oversizeRefused = !tryInNs(a.ns, "ping", ["-c", "1", "-W", "2", "-M", "do", "-s", String(a.mtu - 27), ip]).ok;
+      out.push({ from: a.host, to: b.host, ping, fullSize, oversizeRefused });
+    }
+  }
+  return out;
+}
+
+/** What the fabric left on a host: devices, FDB, routes, rules — to prove destroy removes it all. */
+export function hostFootprint(host: string): string {
+  const parts = [
+    tryInNs(host, "ip", ["-o", "link", "show"]).out.replace(/^\d+: /gm, ""),
+    tryInNs(host, "ip", ["-o", "addr", "show"]).out.replace(/^\d+: /gm, ""),
+    tryInNs(host, "ip", ["route", "show", "table", "all"]).out,
+    tryInNs(host, "bridge", ["fdb", "show"]).out,
+    tryInNs(host, "iptables-save", []).out.replace(/^#.*$/gm, "").replace(/\[\d+:\d+\]/g, ""),
+  ];
+  return parts.join("\n---\n");
+}

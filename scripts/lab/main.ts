@@ -1,0 +1,114 @@
+// npm run lab          — the main job: toolchain, dry lab, `pulumi up` of the dev stack over
+//                        real SSH, then proof (ping + DF probes between VM stand-ins) and a report.
+// npm run lab -- down  — `pulumi destroy`, then remove the lab, leaving the hosts as they were.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadLab, type LabPlan } from "../../components/lab/plan";
+import { readStackFile } from "../../components/lab/stack-file";
+import { attachStandIn, ensureKeys, hostKey, labDir, probeMatrix, startDryLab, stopDryLab, vmNamespace, type DryHost, type Probe, type StandIn } from "./drylab";
+import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
+import { run, tryRun } from "./sh";
+
+export function devPlan(): LabPlan {
+  const stack = readStackFile(join(REPO, "Pulumi.dev.yaml"));
+  const result = loadLab(stack.raw, stack.lab);
+  if (!result.ok) throw new Error("Pulumi.dev.yaml is not a valid lab");
+  return result.plan;
+}
+
+export function dryHosts(plan: LabPlan): DryHost[] {
+  return plan.hosts.map((h) => ({ name: h.host, address: h.underlay.address, interface: h.underlay.interface, mtu: h.underlay.mtu }));
+}
+
+/** One stand-in VM per host on its fabric bridge, addressed from the top of the VM subnet. */
+export function attachStandIns(plan: LabPlan): StandIn[] {
+  const subnet = plan.spec.fabric.vmSubnet!;
+  const [base, prefix] = subnet.split("/");
+  const octets = base.split(".").map(Number);
+  return plan.hosts.map((h, i) => {
+    const address = `${octets[0]}.${octets[1]}.${octets[2]}.${200 + i}/${prefix}`;
+    return attachStandIn(h.host, h.vxlan!.bridge, address, plan.mtu.vmMtu);
+  });
+}
+
+export function removeStandIns(plan: LabPlan): void {
+  for (const h of plan.hosts) tryRun("ip", ["netns", "del", vmNamespace(h.host)]);
+}
+
+export function report(plan: LabPlan, probes: Probe[]): string {
+  const lines = [`labfabric dry lab "${plan.lab}": ${plan.hosts.length} hosts, fabric ${plan.spec.fabric.mode}`];
+  for (const h of plan.hosts) {
+    const v = h.vxlan;
+    const peers = v ? (v.remote ? `remote ${v.remote}` : `FDB -> ${v.fdbPeers.join(", ")}`) : "";
+    lines.push(`  ${h.host.padEnd(8)} ${h.underlay.address.padEnd(16)} ${v ? `${v.bridge} ${v.bridgeAddress}, ${v.device} VNI ${v.vni} udp/${v.port}, ${peers}` : h.mode}`);
+  }
+  lines.push(`  MTU: ${plan.mtu.paths.map((p) => p.layers.map((l) => `${l.layer} ${l.mtu}`).join(" -> ")).join(" | ")}`);
+  lines.push("  probe matrix (ping / DF at planned MTU / DF +1 refused):");
+  for (const p of probes) {
+    const mark = (b: boolean) => (b ? "ok " : "FAIL");
+    lines.push(`    ${p.from} -> ${p.to}: ${mark(p.ping)} / ${mark(p.fullSize)} / ${mark(p.oversizeRefused)}`);
+  }
+  return lines.join("\n");
+}
+
+export function allPass(probes: Probe[]): boolean {
+  return probes.length > 0 && probes.every((p) => p.ping && p.fullSize && p.oversizeRefused);
+}
+
+export function labUp(): { plan: LabPlan; probes: Probe[]; env: NodeJS.ProcessEnv; configFile: string } {
+  const plan = devPlan();
+  const hosts = dryHosts(plan);
+  const dir = labDir();
+  console.error("lab: toolchain");
+  const env = toolchainEnv(dir);
+  const keys = ensureKeys(dir);
+  console.error(`lab: starting ${hosts.length} hosts as network namespaces with sshd`);
+  startDryLab(hosts, dir);
+  const hostKeys = Object.fromEntries(hosts.map((h) => [h.name, hostKey(h, dir)]));
+  const configFile = prepareStackConfig(env, dir, hostKeys, keys.privateKey);
+  console.error("lab: pulumi up");
+  mustPulumi(env, ["up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile], { echo: true });
+  const probes = proveLab(plan);
+  return { plan, probes, env, configFile };
+}
+
+export function proveLab(plan: LabPlan): Probe[] {
+  removeStandIns(plan);
+  const standIns = attachStandIns(plan);
+  try {
+    return probeMatrix(standIns);
+  } finally {
+    removeStandIns(plan);
+  }
+}
+
+export function labDown(): void {
+  const plan = devPlan();
+  const dir = labDir();
+  const env = toolchainEnv(dir);
+  removeStandIns(plan);
+  const configFile = join(dir, "Pulumi.dev.yaml");
+  const r = pulumi(env, ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile], { echo: true });
+  if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
+  stopDryLab(dryHosts(plan), dir);
+  for (const h of plan.hosts) rmSync(h.root, { recursive: true, force: true });
+}
+
+function main(): void {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  if (process.getuid?.() !== 0) {
+    console.error("lab: the dry lab creates network namespaces and needs root");
+    process.exit(2);
+  }
+  run("ip", ["netns", "list"]);
+  if (positionals[0] === "down") {
+    labDown();
+    return;
+  }
+  const { plan, probes } = labUp();
+  console.log(report(plan, probes));
+  if (!allPass(probes)) process.exit(1);
+}
+
+if (require.main === module) main();

@@ -1,0 +1,76 @@
+// Drives the real Pulumi engine for the dry lab: the toolchain from scripts/toolchain (PATH or
+// built from the Go module proxy), a local file:// backend, a passphrase and a config file kept
+// outside the repository, so no secret of the lab ever lands in the working tree.
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+
+export const REPO = resolve(__dirname, "../..");
+export const STACK = "dev";
+
+/** The environment scripts/toolchain/env.sh sets up (offline engine settings, PATH, backend). */
+export function toolchainEnv(labDir: string): NodeJS.ProcessEnv {
+  const script = join(REPO, "scripts/toolchain/env.sh");
+  const dump = execFileSync("bash", ["-c", `source "$1" >&2 && env -0`, "env", script], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, LABFABRIC_STATE_DIR: process.env.LABFABRIC_STATE_DIR ?? join(labDir, "state") },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const env: NodeJS.ProcessEnv = {};
+  for (const kv of dump.split("\0").filter(Boolean)) {
+    const i = kv.indexOf("=");
+    env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const passFile = join(labDir, "passphrase");
+  if (!existsSync(passFile)) writeFileSync(passFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
+  env.PULUMI_CONFIG_PASSPHRASE_FILE = passFile;
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+  return env;
+}
+
+export interface PulumiResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string; echo?: boolean; timeoutMs?: number } = {}): PulumiResult {
+  const r = spawnSync("pulumi", [...args, "--non-interactive"], {
+    cwd: REPO,
+    env,
+    encoding: "utf8",
+    input: opts.input,
+    timeout: opts.timeoutMs ?? 15 * 60_000,
+    stdio: ["pipe", opts.echo ? "inherit" : "pipe", opts.echo ? "inherit" : "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+export function mustPulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string; echo?: boolean; timeoutMs?: number } = {}): PulumiResult {
+  const r = pulumi(env, args, opts);
+  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/**
+ * The dev stack's config, copied out of the repo with each host's SSH host key pinned and the
+ * lab's private key set as a secret (encrypted with the lab's passphrase).
+ */
+export function prepareStackConfig(env: NodeJS.ProcessEnv, labDir: string, hostKeys: Record<string, string>, privateKey: string, overrides: (cfg: Record<string, unknown>) => void = () => {}): string {
+  const doc = parse(readFileSync(join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const hosts = doc.config["labfabric:hosts"] as { name: string; ssh: Record<string, unknown> }[];
+  for (const h of hosts) h.ssh.hostKey = hostKeys[h.name];
+  overrides(doc.config);
+  const file = join(labDir, "Pulumi.dev.yaml");
+  const previous = existsSync(file) ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  // Keep the salt and encrypted key of an earlier run so the stack's secrets stay readable.
+  writeFileSync(file, stringify({ ...previous, config: { ...((previous.config as object) ?? {}), ...doc.config } }), { mode: 0o600 });
+  mkdirSync(labDir, { recursive: true });
+  mustPulumi(env, ["stack", "select", STACK, "--create"]);
+  mustPulumi(env, ["config", "set", "--secret", "labfabric:sshPrivateKey", "--config-file", file, "--stack", STACK], { input: privateKey });
+  return file;
+}
