@@ -94,7 +94,7 @@ const vm = z.strictObject({
     .array(
       z.strictObject({ network: p.name, mac: p.macAddress.optional(), address: p.ipv4.optional() }),
     )
-    .min(1, "a VM needs at least one NIC"),
+    .min(1, "must list at least one NIC (a VM needs one)"),
 });
 
 const libvirt = z.strictObject({
@@ -154,7 +154,7 @@ const openstack = z.strictObject({
         role: role.default("worker"),
         flavor: z.string().min(1),
         image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,127}$/, "must be an image name"),
-        nics: z.array(openstackNic).min(1, "an instance needs at least one NIC"),
+        nics: z.array(openstackNic).min(1, "must list at least one NIC (an instance needs one)"),
         metadata: z
           .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,255}$/), z.string().max(255))
           .default({}),
