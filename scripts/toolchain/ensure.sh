@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Make a working offline Pulumi toolchain available and print (as the LAST line of stdout) the
-# directory holding the binaries: pulumi, pulumi-language-nodejs and (when it can be had)
-# pulumi-resource-command. All progress goes to stderr.
+# Make a working offline Pulumi toolchain available and print, as the LAST line of stdout, the
+# directory holding the binaries (pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs).
+# All progress goes to stderr. Versions are pinned in scripts/toolchain/versions.env.
 #
-#   bin_dir=$(bash scripts/toolchain/ensure.sh)      # or: source scripts/toolchain/env.sh
+#   bin_dir="$(bash scripts/toolchain/ensure.sh | tail -n 1)"   # or: source scripts/toolchain/env.sh
+#
+# The first run builds from the Go module proxy into a cache outside the repo (a few minutes on
+# 2 cores); later runs only check the cached binaries and return in about a second.
 #
 # Environment:
-#   LABFABRIC_CACHE            cache root (default $HOME/.cache/labfabric); builds go OUTSIDE the repo
-#   LABFABRIC_BUILD_TOOLCHAIN  1 = ignore a pulumi already on PATH and use/build the pinned one
+#   LABFABRIC_CACHE            cache root (default $HOME/.cache/labfabric)
+#   LABFABRIC_BUILD_TOOLCHAIN  1 = ignore a pulumi already on PATH; use/build the pinned one
 #   PULUMI_HOME                plugin store (default $LABFABRIC_CACHE/pulumi-home)
-#   LABFABRIC_COMMAND_PROVIDER_BIN  path to a pulumi-resource-command binary to use instead of
-#                              building one (e.g. when its source is not on the module proxy)
-#   GOPATH/GOMODCACHE/GOCACHE  honoured if set; otherwise kept under $LABFABRIC_CACHE/go
-# Versions are pinned in scripts/toolchain/versions.env.
+#   LABFABRIC_COMMAND_PROVIDER_BIN
+#                              a pulumi-resource-command binary to install as the command
+#                              provider plugin (its source is not on the module proxy reachable here)
+#   GOPATH/GOMODCACHE/GOCACHE  honoured if set; otherwise kept under $LABFABRIC_CACHE
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,99 +35,103 @@ export PULUMI_HOME="${PULUMI_HOME:-$CACHE/pulumi-home}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 mkdir -p "$PULUMI_HOME"
 
-# --- the command provider version: what the installed @pulumi/command SDK asks for ------------
-cmd_ver="$COMMAND_PROVIDER_VERSION"
+# The command provider version is the one the installed @pulumi/command SDK asks for.
 cmd_pkg="$REPO/node_modules/@pulumi/command/package.json"
 if [[ -f "$cmd_pkg" ]] && command -v node >/dev/null 2>&1; then
-  v="$(node -e 'const p=require(process.argv[1]);process.stdout.write(String((p.pulumi&&p.pulumi.version)||""))' "$cmd_pkg" 2>/dev/null || true)"
-  if [[ -n "$v" ]]; then cmd_ver="v${v#v}"; fi
-fi
-COMMAND_PROVIDER_VERSION="$cmd_ver"
-
-# --- helpers -----------------------------------------------------------------------------------
-# install_command_plugin BIN_DIR: make pulumi-resource-command known to the engine offline.
-install_command_plugin() {
-  local bindir="$1" pulumi_bin="$1/pulumi" provider=""
-  if [[ -n "${LABFABRIC_COMMAND_PROVIDER_BIN:-}" ]]; then
-    provider="$LABFABRIC_COMMAND_PROVIDER_BIN"
-  elif [[ -x "$bindir/pulumi-resource-command" ]]; then
-    provider="$bindir/pulumi-resource-command"
-  elif command -v pulumi-resource-command >/dev/null 2>&1; then
-    provider="$(command -v pulumi-resource-command)"
+  v="$(node -e 'const p=require(process.argv[1]);process.stdout.write(String((p.pulumi&&p.pulumi.version)||""))' \
+    "$cmd_pkg" 2>/dev/null || true)"
+  if [[ -n "$v" ]]; then
+    if [[ "v${v#v}" != "$COMMAND_PROVIDER_VERSION" ]]; then
+      log "note: node_modules/@pulumi/command asks for provider v${v#v} (versions.env pins $COMMAND_PROVIDER_VERSION)"
+      # The pinned module pseudo-version belongs to the pinned release only.
+      COMMAND_PROVIDER_MODULE_VERSION=""
+    fi
+    COMMAND_PROVIDER_VERSION="v${v#v}"
   fi
-  local plugdir="$PULUMI_HOME/plugins/resource-command-${COMMAND_PROVIDER_VERSION}"
+fi
+plugdir="$PULUMI_HOME/plugins/resource-command-${COMMAND_PROVIDER_VERSION}"
+provider_bin="" # set below to the cached build, when there is one
+
+# install_command_plugin PULUMI_BIN: make pulumi-resource-command known to the engine offline by
+# installing it into PULUMI_HOME (not on PATH: the engine warns on every run about "ambient" plugins).
+install_command_plugin() {
+  local pulumi_bin="$1" provider=""
+  if [[ -n "${LABFABRIC_COMMAND_PROVIDER_BIN:-}" ]]; then
+    [[ -x "$LABFABRIC_COMMAND_PROVIDER_BIN" ]] ||
+      die "LABFABRIC_COMMAND_PROVIDER_BIN=$LABFABRIC_COMMAND_PROVIDER_BIN is not an executable"
+    provider="$LABFABRIC_COMMAND_PROVIDER_BIN"
+  elif [[ -n "$provider_bin" && -x "$provider_bin" ]]; then
+    provider="$provider_bin"
+  elif command -v pulumi-resource-command >/dev/null 2>&1; then
+    log "command provider: pulumi-resource-command is on PATH ($(command -v pulumi-resource-command))"
+    return 0
+  fi
   if [[ -z "$provider" ]]; then
     if [[ -x "$plugdir/pulumi-resource-command" ]]; then
-      log "command provider ${COMMAND_PROVIDER_VERSION}: already installed in $plugdir"
-      return 0
+      log "command provider ${COMMAND_PROVIDER_VERSION}: installed in $plugdir"
+    else
+      log "WARNING: no pulumi-resource-command ${COMMAND_PROVIDER_VERSION} binary could be obtained," \
+        "so programs using @pulumi/command will fail; set LABFABRIC_COMMAND_PROVIDER_BIN to one"
     fi
-    log "WARNING: no pulumi-resource-command ${COMMAND_PROVIDER_VERSION} binary could be obtained;" \
-      "programs using @pulumi/command will fail (set LABFABRIC_COMMAND_PROVIDER_BIN to a binary)"
     return 0
   fi
   if [[ -x "$plugdir/pulumi-resource-command" ]] && cmp -s "$provider" "$plugdir/pulumi-resource-command"; then
-    log "command provider ${COMMAND_PROVIDER_VERSION}: already installed in $plugdir"
+    log "command provider ${COMMAND_PROVIDER_VERSION}: installed in $plugdir"
     return 0
   fi
-  log "installing command provider ${COMMAND_PROVIDER_VERSION} into PULUMI_HOME=$PULUMI_HOME"
+  log "installing command provider ${COMMAND_PROVIDER_VERSION} ($provider) into PULUMI_HOME=$PULUMI_HOME"
   "$pulumi_bin" plugin install resource command "${COMMAND_PROVIDER_VERSION#v}" --file "$provider" >&2 ||
     die "pulumi plugin install resource command failed"
 }
 
-# --- 1. an existing pulumi on PATH ---------------------------------------------------------------
+# --- 1. a pulumi already on PATH ---------------------------------------------------------------------
 if [[ "${LABFABRIC_BUILD_TOOLCHAIN:-}" != 1 ]] && command -v pulumi >/dev/null 2>&1; then
   bindir="$(cd "$(dirname "$(command -v pulumi)")" && pwd)"
-  log "using pulumi on PATH: $bindir/pulumi ($("$bindir/pulumi" version 2>/dev/null || echo '?'))"
-  if [[ ! -x "$bindir/pulumi-language-nodejs" ]] && ! command -v pulumi-language-nodejs >/dev/null 2>&1; then
-    log "note: no pulumi-language-nodejs beside it or on PATH; the engine will look in PULUMI_HOME"
-  fi
-  install_command_plugin "$bindir"
+  log "using pulumi on PATH: $bindir/pulumi ($("$bindir/pulumi" version 2>/dev/null || echo 'version unknown'))"
+  install_command_plugin "$bindir/pulumi"
   echo "$bindir"
   exit 0
 fi
 
-# --- 2. the pinned toolchain in the cache ----------------------------------------------------------
-command -v go >/dev/null 2>&1 || die "go is required to build the toolchain"
-
-# Our own Node.js language host: a hash of its source is stamped beside the binary, so editing it
-# triggers a rebuild of just that binary.
+# --- 2. the pinned toolchain in the cache --------------------------------------------------------------
+# Our Node.js language host is built from scripts/toolchain/nodejs-host; a hash of that source is
+# stamped beside the binary so that editing it rebuilds just that binary.
 host_src="$HERE/nodejs-host"
 host_hash="$(cat "$host_src/go.mod" "$host_src/go.sum" "$host_src"/*.go | sha256sum | cut -c1-16)"
-key="pulumi-${PULUMI_VERSION}_command-${COMMAND_PROVIDER_VERSION}"
-root="$CACHE/toolchain/$key"
+root="$CACHE/toolchain/pulumi-${PULUMI_VERSION}"
 bindir="$root/bin"
+provider_bin="$root/providers/command-${COMMAND_PROVIDER_VERSION}/pulumi-resource-command"
 
 host_ok() {
   [[ -x "$bindir/pulumi-language-nodejs" && "$(cat "$bindir/.nodejs-host.sha" 2>/dev/null)" == "$host_hash" ]]
 }
-cli_ok() {
-  [[ -x "$bindir/pulumi" ]] && host_ok || return 1
-  local v
-  v="$("$bindir/pulumi" version 2>/dev/null)" || return 1
-  [[ "$v" == "$PULUMI_VERSION" ]]
+pulumi_ok() {
+  [[ -x "$bindir/pulumi" && "$("$bindir/pulumi" version 2>/dev/null || true)" == "$PULUMI_VERSION" ]]
 }
+toolchain_ok() { pulumi_ok && host_ok && [[ -x "$bindir/pulumi-resource-pulumi-nodejs" ]]; }
 
-if cli_ok; then
+if toolchain_ok; then
   log "cached toolchain OK: $bindir (pulumi $PULUMI_VERSION)"
-  install_command_plugin "$bindir"
+  install_command_plugin "$bindir/pulumi"
   echo "$bindir"
   exit 0
 fi
 
-# Go environment: reuse builds across runs, never touch the repo.
+command -v go >/dev/null 2>&1 || die "go is required to build the toolchain"
+# Go environment: builds are reused across runs; nothing is written to the repo.
 export GOPATH="${GOPATH:-$CACHE/go}"
 export GOMODCACHE="${GOMODCACHE:-$GOPATH/pkg/mod}"
 export GOCACHE="${GOCACHE:-$CACHE/go-build}"
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
-# pkg/v3 at the pinned version is not in the checksum DB reachable here; it is verified below
-# against PULUMI_PKG_SUM instead.
+# pkg/v3 at the pinned version is missing from the checksum database reachable here (lookups 404),
+# so the checksum DB is skipped for it and the download is checked against PULUMI_PKG_SUM instead.
 export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi/pulumi/pkg/v3"
 mkdir -p "$bindir" "$root/work"
-log "building toolchain into $bindir (GOMODCACHE=$GOMODCACHE, GOCACHE=$GOCACHE, $(nproc) cores)"
+log "building the toolchain into $bindir ($(nproc) cores; GOMODCACHE=$GOMODCACHE GOCACHE=$GOCACHE)"
 
-# mod_download MODULE@VERSION EXPECTED_SUM -> prints the module's Dir
+# mod_download MODULE@VERSION [PINNED_SUM]: download a module and print its directory.
 mod_download() {
   local json dir sum err
   json="$(go mod download -json "$1")" || {
@@ -140,77 +147,95 @@ mod_download() {
   printf '%s\n' "$dir"
 }
 
-# 2a. the CLI -------------------------------------------------------------------------------------
-if [[ -x "$bindir/pulumi" && "$("$bindir/pulumi" version 2>/dev/null || true)" == "$PULUMI_VERSION" ]]; then
-  log "[1/3] pulumi CLI $PULUMI_VERSION already built"
+# writable_copy SRC DST: a writable copy of a (read-only) module download.
+writable_copy() {
+  rm -rf "$2"
+  cp -R "$1" "$2"
+  chmod -R u+w "$2"
+}
+
+# 2a. the CLI -------------------------------------------------------------------------------------------
+if pulumi_ok; then
+  log "[1/3] pulumi CLI $PULUMI_VERSION: already built"
 else
-  log "[1/3] downloading github.com/pulumi/pulumi/{pkg,sdk}/v3@$PULUMI_VERSION"
+  log "[1/3] pulumi CLI: downloading github.com/pulumi/pulumi/{pkg,sdk}/v3@$PULUMI_VERSION"
   pkg_dir="$(mod_download "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "$PULUMI_PKG_SUM")"
   sdk_dir="$(mod_download "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" "$PULUMI_SDK_SUM")"
-  # pkg's go.mod has `replace github.com/pulumi/pulumi/sdk/v3 => ../sdk` (so `go install @version`
-  # fails); build in a writable copy of pkg with that replace pointed at the sdk download. pkg's own
-  # go.sum then pins every other dependency, and its other (non-local) replaces keep working.
+  # pkg's go.mod says `replace github.com/pulumi/pulumi/sdk/v3 => ../sdk`, which is why
+  # `go install ...@version` fails. Build in a writable copy of pkg with that replace pointed at the
+  # sdk download: pkg's own go.sum then pins every other dependency and its other replaces apply.
   src="$root/work/pkg"
-  rm -rf "$src"
-  cp -R "$pkg_dir" "$src"
-  chmod -R u+w "$src"
+  writable_copy "$pkg_dir" "$src"
   (cd "$src" && go mod edit -replace "github.com/pulumi/pulumi/sdk/v3=$sdk_dir")
-  log "[1/3] go build ./cmd/pulumi (first time: ~10+ min on 2 cores)"
+  log "[1/3] pulumi CLI: go build ./cmd/pulumi (the first build takes several minutes)"
   (cd "$src" && go build -trimpath -o "$bindir/pulumi.tmp" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
     ./cmd/pulumi) || die "building the pulumi CLI failed"
   mv -f "$bindir/pulumi.tmp" "$bindir/pulumi"
   rm -rf "$src"
-  log "[1/3] built $bindir/pulumi: $("$bindir/pulumi" version)"
+  log "[1/3] pulumi CLI: built, version $("$bindir/pulumi" version)"
+fi
+# The CLI distribution also ships the Node.js dynamic-provider plugin, a shell script that runs
+# @pulumi/pulumi/cmd/dynamic-provider; pulumi.dynamic.Resource needs it beside pulumi.
+if [[ ! -x "$bindir/pulumi-resource-pulumi-nodejs" ]]; then
+  sdk_dir="$(mod_download "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" "$PULUMI_SDK_SUM")"
+  install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$bindir/pulumi-resource-pulumi-nodejs"
+  log "[1/3] installed pulumi-resource-pulumi-nodejs (dynamic providers)"
 fi
 
-# 2b. the Node.js language host ---------------------------------------------------------------------
-# Upstream's host (module github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) is its
-# own, untagged module that the module proxy reachable here does not serve, and it is not part of the
-# sdk/v3 module download. So we build a small host of our own (scripts/toolchain/nodejs-host) against
-# sdk/v3 at the pinned version; it runs @pulumi/pulumi's own cmd/run exactly as upstream's does.
+# 2b. the Node.js language host -------------------------------------------------------------------------
+# Upstream's host is its own untagged module (github.com/pulumi/pulumi/sdk/nodejs/cmd/
+# pulumi-language-nodejs/v3), which the module proxy reachable here does not serve (every version,
+# pseudo-versions included, answers 403), and it is not inside the sdk/v3 module download. So we
+# build our own small host against sdk/v3 at the pinned version; like upstream's, it hands the
+# program to @pulumi/pulumi's own cmd/run.
 if host_ok; then
-  log "[2/3] pulumi-language-nodejs already built"
+  log "[2/3] pulumi-language-nodejs: already built"
 else
-log "[2/3] building pulumi-language-nodejs from $host_src"
-rm -rf "$root/work/nodejs-host"
-cp -R "$host_src" "$root/work/nodejs-host"
-chmod -R u+w "$root/work/nodejs-host"
-(cd "$root/work/nodejs-host" && go build -trimpath -o "$bindir/pulumi-language-nodejs.tmp" \
-  -ldflags "-s -w -X main.version=$PULUMI_VERSION" .) || die "building pulumi-language-nodejs failed"
-mv -f "$bindir/pulumi-language-nodejs.tmp" "$bindir/pulumi-language-nodejs"
-rm -rf "$root/work/nodejs-host"
-echo "$host_hash" >"$bindir/.nodejs-host.sha"
-log "[2/3] built $bindir/pulumi-language-nodejs"
+  log "[2/3] pulumi-language-nodejs: go build (scripts/toolchain/nodejs-host)"
+  src="$root/work/nodejs-host"
+  writable_copy "$host_src" "$src"
+  (cd "$src" && go build -trimpath -o "$bindir/pulumi-language-nodejs.tmp" \
+    -ldflags "-s -w -X main.version=$PULUMI_VERSION" .) || die "building pulumi-language-nodejs failed"
+  mv -f "$bindir/pulumi-language-nodejs.tmp" "$bindir/pulumi-language-nodejs"
+  rm -rf "$src"
+  echo "$host_hash" >"$bindir/.nodejs-host.sha"
+  log "[2/3] pulumi-language-nodejs: built"
 fi
 
-# 2c. the command provider ---------------------------------------------------------------------------
+# 2c. the command provider --------------------------------------------------------------------------------
+# Upstream never tags provider/, so the module is only reachable by the pseudo-version of the
+# release tag's commit (COMMAND_PROVIDER_MODULE_VERSION). The proxy reachable from our machines
+# refuses it (403) today; the build below works wherever the proxy (or GOPROXY=direct) serves it.
+cmd_mod="github.com/pulumi/pulumi-command/provider@${COMMAND_PROVIDER_MODULE_VERSION:-$COMMAND_PROVIDER_VERSION}"
 if [[ -n "${LABFABRIC_COMMAND_PROVIDER_BIN:-}" ]]; then
   log "[3/3] command provider: using LABFABRIC_COMMAND_PROVIDER_BIN=$LABFABRIC_COMMAND_PROVIDER_BIN"
-elif [[ -x "$bindir/pulumi-resource-command" ]]; then
-  log "[3/3] command provider already built"
+elif [[ -x "$provider_bin" ]]; then
+  log "[3/3] command provider: already built"
+elif [[ -x "$plugdir/pulumi-resource-command" ]]; then
+  log "[3/3] command provider: already installed in $plugdir"
 else
-  log "[3/3] looking for github.com/pulumi/pulumi-command/provider@${COMMAND_PROVIDER_MODULE_VERSION:-$COMMAND_PROVIDER_VERSION}"
-  if json="$(go mod download -json "github.com/pulumi/pulumi-command/provider@${COMMAND_PROVIDER_MODULE_VERSION:-$COMMAND_PROVIDER_VERSION}" 2>&1)"; then
+  log "[3/3] command provider: go mod download $cmd_mod"
+  if json="$(go mod download -json "$cmd_mod" 2>&1)"; then
     prov_dir="$(printf '%s' "$json" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
     src="$root/work/provider"
-    rm -rf "$src"
-    cp -R "$prov_dir" "$src"
-    chmod -R u+w "$src"
-    log "[3/3] go build ./cmd/pulumi-resource-command"
-    (cd "$src" && go build -trimpath -o "$bindir/pulumi-resource-command.tmp" \
+    writable_copy "$prov_dir" "$src"
+    log "[3/3] command provider: go build ./cmd/pulumi-resource-command"
+    mkdir -p "$(dirname "$provider_bin")"
+    (cd "$src" && go build -trimpath -o "$provider_bin.tmp" \
       -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$COMMAND_PROVIDER_VERSION" \
       ./cmd/pulumi-resource-command) || die "building pulumi-resource-command failed"
-    mv -f "$bindir/pulumi-resource-command.tmp" "$bindir/pulumi-resource-command"
+    mv -f "$provider_bin.tmp" "$provider_bin"
     rm -rf "$src"
+    log "[3/3] command provider: built"
   else
-    err="$(printf '%s' "$json" | sed -n 's/.*"Error": "\(.*\)".*/\1/p' | head -1)"
-    log "[3/3] WARNING: the command provider source is not available from the Go module proxy" \
-      "(${err:-$json}); pulumi-resource-command NOT built"
+    err="$(printf '%s' "$json" | sed -n 's/.*"Error": "\(.*\)".*/\1/p' | head -n 1)"
+    log "[3/3] WARNING: command provider NOT built: the module proxy does not serve $cmd_mod." \
+      "Go said: ${err:-$json}"
   fi
 fi
 
-cli_ok || die "toolchain in $bindir failed its self-check"
-install_command_plugin "$bindir"
-log "toolchain ready in ${SECONDS}s: $bindir"
+toolchain_ok || die "the toolchain in $bindir failed its self-check"
+install_command_plugin "$bindir/pulumi"
+log "toolchain ready: $bindir"
 echo "$bindir"

@@ -10,6 +10,11 @@
 # Honoured: LABFABRIC_CACHE, LABFABRIC_STATE_DIR, LABFABRIC_BUILD_TOOLCHAIN, PULUMI_HOME,
 # PULUMI_BACKEND_URL (kept when already set).
 
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  echo "env.sh must be sourced: source ${BASH_SOURCE[0]}" >&2
+  exit 1
+fi
+
 __labfabric_env() {
   local here cache bindir state
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,6 +48,6 @@ unset -f __labfabric_env
 if [[ $__labfabric_env_rc -ne 0 ]]; then
   unset __labfabric_env_rc
   echo "env.sh: could not set up the Pulumi toolchain" >&2
-  return 1 2>/dev/null || exit 1
+  return 1
 fi
 unset __labfabric_env_rc

@@ -29,11 +29,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -46,8 +47,13 @@ var version = "v0.0.0-dev"
 const bailExitCode = 32
 
 func main() {
-	flag.Bool("logtostderr", false, "log to stderr (accepted for compatibility)")
-	verbose := flag.Int("v", 0, "log verbosity")
+	// --logtostderr and -v are registered by glog, which the Pulumi SDK pulls in.
+	if flag.Lookup("logtostderr") == nil {
+		flag.Bool("logtostderr", false, "log to stderr")
+	}
+	if flag.Lookup("v") == nil {
+		flag.Int("v", 0, "log verbosity")
+	}
 	tracing := flag.String("tracing", "", "emit tracing to a Zipkin-compatible endpoint")
 	// Upstream's hosts once took these as flags; accepted (and used as defaults) for compatibility.
 	typescript := flag.Bool("typescript", true, "use ts-node to run TypeScript (default; see runtime options)")
@@ -63,10 +69,11 @@ func main() {
 		os.Exit(2)
 	}
 
+	verbose, _ := strconv.Atoi(flag.Lookup("v").Value.String())
 	host := &nodeHost{
 		engineAddress: args[0],
 		tracing:       *tracing,
-		verbose:       *verbose,
+		verbose:       verbose,
 		defaults:      runOptions{typescript: *typescript, tsconfig: *tsconfig, nodeargs: *nodeargs},
 	}
 
@@ -582,4 +589,3 @@ func (h *nodeHost) RuntimeOptionsPrompts(
 ) (*pulumirpc.RuntimeOptionsResponse, error) {
 	return &pulumirpc.RuntimeOptionsResponse{}, nil
 }
-
