@@ -159,7 +159,10 @@ export function planMarkdown(plan: LabPlan): string {
     "",
     "## MTU budget",
     "",
-    `Fabric overhead ${plan.mtu.fabricOverhead} bytes; VM NIC MTU **${plan.mtu.vmMtu}**` +
+    // Without bare-metal hosts there is no fabric and no VM NIC (the planner's vmMtu is 0).
+    (plan.spec.hosts.length
+      ? `Fabric overhead ${plan.mtu.fabricOverhead} bytes; VM NIC MTU **${plan.mtu.vmMtu}**`
+      : "No bare-metal hosts: no fabric and no VM NICs") +
       (plan.mtu.podMtu ? `; pod MTU **${plan.mtu.podMtu}**.` : "."),
     "",
     mtuTable(plan),
