@@ -56,7 +56,15 @@ export function allPass(probes: Probe[]): boolean {
   return probes.length > 0 && probes.every((p) => p.ping && p.fullSize && p.oversizeRefused);
 }
 
-export function labUp(): { plan: LabPlan; probes: Probe[]; env: NodeJS.ProcessEnv; configFile: string } {
+export interface LabContext {
+  plan: LabPlan;
+  env: NodeJS.ProcessEnv;
+  configFile: string;
+  dir: string;
+}
+
+/** Toolchain, namespace hosts with sshd, and the dev stack's config (outside the repo). */
+export function prepareLab(): LabContext {
   const plan = devPlan();
   const hosts = dryHosts(plan);
   const dir = labDir();
@@ -65,12 +73,26 @@ export function labUp(): { plan: LabPlan; probes: Probe[]; env: NodeJS.ProcessEn
   const keys = ensureKeys(dir);
   console.error(`lab: starting ${hosts.length} hosts as network namespaces with sshd`);
   startDryLab(hosts, dir);
+  // Each namespace host's sshd key is pinned in the stack config (connection.hostKey).
   const hostKeys = Object.fromEntries(hosts.map((h) => [h.name, hostKey(h, dir)]));
   const configFile = prepareStackConfig(env, dir, hostKeys, keys.privateKey);
+  return { plan, env, configFile, dir };
+}
+
+/** Rewrites one key of the lab's stack config (e.g. the VNI) for the next `up`. */
+export function setLabConfig(ctx: LabContext, path: string, value: string): void {
+  mustPulumi(ctx.env, ["config", "set", "--path", path, value, "--stack", STACK, "--config-file", ctx.configFile]);
+}
+
+export function labPulumiUp(ctx: LabContext, echo = true): void {
+  mustPulumi(ctx.env, ["up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", ctx.configFile], { echo });
+}
+
+export function labUp(): { plan: LabPlan; probes: Probe[] } {
+  const ctx = prepareLab();
   console.error("lab: pulumi up");
-  mustPulumi(env, ["up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile], { echo: true });
-  const probes = proveLab(plan);
-  return { plan, probes, env, configFile };
+  labPulumiUp(ctx);
+  return { plan: ctx.plan, probes: proveLab(ctx.plan) };
 }
 
 export function proveLab(plan: LabPlan): Probe[] {
