@@ -16,8 +16,10 @@ const sshPublicKey =
 const dottedQuad = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const hostname =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const imageSource =
-  /^((https?|file):\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+|(\/[A-Za-z0-9._-]+)+\/?)$/;
+// URL characters minus the shell-active ones (' $ ( ) ; ! *): a URL can then never end a quoted
+// word or start a substitution, even if a script quotes it carelessly.
+const urlBody = "[A-Za-z0-9._~:/?#@&+,=%-]+";
+const imageSource = new RegExp(`^((https?|file)://${urlBody}|(/[A-Za-z0-9._-]+)+/?)$`);
 
 export const name = z
   .string()
@@ -119,6 +121,4 @@ export const chartVersion = z
   .string()
   .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be a chart version like 1.17.4");
 
-export const url = z
-  .string()
-  .regex(/^https?:\/\/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$/, "must be an http(s) URL");
+export const url = z.string().regex(new RegExp(`^https?://${urlBody}$`), "must be an http(s) URL");
