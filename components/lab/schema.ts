@@ -206,6 +206,10 @@ const kubernetes = z.strictObject({
   controlPlaneEndpoint: z
     .string()
     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "must be host:port, like 172.20.112.101:6443")
+    .refine((v) => {
+      const port = Number(v.split(":")[1]);
+      return port >= 1 && port <= 65535;
+    }, "must have a port 1..65535, like 172.20.112.101:6443")
     .optional(),
   podSubnet: p.ipv4Cidr.optional(),
   serviceSubnet: p.ipv4Cidr.default(d.DEFAULT_SERVICE_SUBNET),
