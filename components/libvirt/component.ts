@@ -1,0 +1,351 @@
+// The libvirt layer: per host one explicit provider (never the ambient default), the networks
+// to create (adopted ones are only attached by name), one base image volume per image, and per
+// VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
+// pure plan in plan.ts; a lab that fails validation is refused before any child is registered.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { formatReport, type Finding } from "../lab/findings";
+import type { NodeOutput } from "../lab/node-outputs";
+import type { LabPlan } from "../lab/plan";
+import type { Role } from "../lab/schema";
+import { validateLab } from "../lab/validate";
+import { libvirtFindings } from "../lab/validate-libvirt";
+import type { SshTarget } from "../ssh/connection";
+import { CPU_MODE, GRAPHICS, LIBVIRT_LAYER_TYPE, SERIAL_CONSOLE, VM_SSH_PORT } from "./defaults";
+import {
+  planLibvirt,
+  type LibvirtHostPlan,
+  type LibvirtNetworkPlan,
+  type LibvirtPlan,
+  type LibvirtVmPlan,
+} from "./plan";
+import {
+  knownHostsContent,
+  libvirtUri,
+  type LibvirtSshAuth,
+  type UnpinnedHostKeyPolicy,
+} from "./uri";
+
+export interface LibvirtLayerArgs {
+  plan: LabPlan;
+  /**
+   * The host-fabric resources each host's VMs need first (the fabric bridge must exist before a
+   * domain attaches to it), by host name. Domains and bridge-mode networks depend on them;
+   * nat/route/open networks do not, so the fabric may in turn wait for them (libvirt's firewall
+   * chains exist once a NAT network runs).
+   */
+  fabric?: Readonly<Record<string, readonly pulumi.Resource[]>>;
+  /**
+   * Private key FILE the provider reads where `pulumi` runs (unencrypted: 0.8.1 cannot ask for
+   * a passphrase). Unset: ssh-agent (SSH_AUTH_SOCK), which also takes protected keys. Only the
+   * path enters the provider URI, never the key.
+   */
+  sshKeyFile?: string;
+  /**
+   * known_hosts file written with the pinned `hosts[].ssh.hostKey`s and given to the provider
+   * (`knownhosts=`). Default: .lab/<lab>/libvirt_known_hosts under the working directory.
+   */
+  knownHostsFile?: string;
+  /** Hosts without `ssh.hostKey`: "skip-check" (default, as the schema documents) or "user-known-hosts". */
+  unpinnedHostKeys?: UnpinnedHostKeyPolicy;
+  /** Resolvers of static-address VMs (fabric bridge); default DEFAULT_VM_NAMESERVERS. */
+  nameservers?: readonly string[];
+  /**
+   * How the next layer reaches a VM over SSH: "via-host" (default) jumps through the VM's
+   * bare-metal host, which always has a route to its VMs; "direct" when the VM subnets are
+   * routed to where `pulumi` runs.
+   */
+  vmSsh?: "via-host" | "direct";
+}
+
+export interface LibvirtNetworkOutput {
+  name: string;
+  libvirtName: string;
+  mode: LibvirtNetworkPlan["mode"];
+  bridge: string;
+  cidr: string;
+  mtu: number;
+  adopted: boolean;
+  /** libvirt network UUID; unset for adopted networks. */
+  id?: pulumi.Output<string>;
+}
+
+export interface LibvirtVmOutput {
+  host: string;
+  name: string;
+  role: Role;
+  /** Address (no prefix) by network name; resolves once the domain exists. */
+  addresses: pulumi.Output<Record<string, string>>;
+}
+
+function warnOnce(finding: Finding, plan: LabPlan, parent: pulumi.Resource) {
+  const already = plan.warnings.some(
+    (w) => w.path === finding.path && w.message === finding.message,
+  );
+  if (!already) pulumi.log.warn(formatReport([finding]), parent);
+}
+
+/** Write the pinned known_hosts file when its content changed (public keys only). */
+function writeKnownHosts(path: string, content: string) {
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, "utf8");
+  } catch {
+    current = undefined;
+  }
+  if (current === content) return;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content, { mode: 0o644 });
+}
+
+export class LibvirtLayer extends pulumi.ComponentResource {
+  public readonly plan: LibvirtPlan;
+  /** The provider of each managed host, by host name. */
+  public readonly providers: Record<string, libvirt.Provider>;
+  /** Networks per host (created and adopted). */
+  public readonly networks: Record<string, LibvirtNetworkOutput[]>;
+  public readonly domains: Record<string, libvirt.Domain>;
+  /** Every VM. */
+  public readonly vms: LibvirtVmOutput[];
+  /** VMs with a Kubernetes role, in the shape every machine layer hands on. */
+  public readonly nodes: NodeOutput[];
+
+  constructor(name: string, args: LibvirtLayerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(LIBVIRT_LAYER_TYPE, name, {}, opts);
+    const lab = args.plan;
+    const findings = [...validateLab(lab.spec, lab.lab).errors, ...libvirtFindings(lab.spec)];
+    const errors = findings.filter((f) => f.severity === "error");
+    if (errors.length > 0) {
+      throw new pulumi.ResourceError(
+        `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${formatReport(errors)}`,
+        this,
+      );
+    }
+    findings.forEach((w) => warnOnce(w, lab, this));
+
+    const plan = planLibvirt(lab, { nameservers: args.nameservers });
+    this.plan = plan;
+    const auth: LibvirtSshAuth = args.sshKeyFile
+      ? { method: "keyfile", keyFile: args.sshKeyFile }
+      : { method: "agent" };
+    const managed = plan.hosts.filter((h) => h.managed);
+    const pinned = knownHostsContent(managed.map((h) => h.ssh));
+    const knownHostsFile = resolve(args.knownHostsFile ?? `.lab/${lab.lab}/libvirt_known_hosts`);
+    if (pinned) writeKnownHosts(knownHostsFile, pinned);
+
+    this.providers = {};
+    this.networks = {};
+    this.domains = {};
+    this.vms = [];
+    this.nodes = [];
+    for (const host of plan.hosts) {
+      const provider = host.managed
+        ? new libvirt.Provider(
+            `${name}-${host.host}`,
+            {
+              uri: libvirtUri({
+                target: host.ssh,
+                auth,
+                pinnedKnownHostsFile: pinned ? knownHostsFile : undefined,
+                unpinned: args.unpinnedHostKeys ?? "skip-check",
+              }),
+            },
+            { parent: this },
+          )
+        : undefined;
+      if (provider) this.providers[host.host] = provider;
+      this.buildHost(name, host, provider, args);
+    }
+    this.registerOutputs({
+      networks: this.networks,
+      vms: this.vms,
+      nodes: this.nodes,
+    });
+  }
+
+  private buildHost(
+    name: string,
+    host: LibvirtHostPlan,
+    provider: libvirt.Provider | undefined,
+    args: LibvirtLayerArgs,
+  ) {
+    const fabric = [...(args.fabric?.[host.host] ?? [])];
+    // Every resource on the host: its own provider, under this component. Fixed physical names
+    // (libvirt refuses duplicates), so a replacement deletes the old one first.
+    const child = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+      parent: this,
+      provider,
+      deleteBeforeReplace: true,
+      ...extra,
+    });
+
+    const networkIds = new Map<string, pulumi.Output<string>>();
+    this.networks[host.host] = host.networks.map((n): LibvirtNetworkOutput => {
+      const out: LibvirtNetworkOutput = {
+        name: n.name,
+        libvirtName: n.libvirtName,
+        mode: n.mode,
+        bridge: n.bridge,
+        cidr: n.cidr,
+        mtu: n.mtu,
+        adopted: n.adopt,
+      };
+      if (n.adopt) return out;
+      const net = new libvirt.Network(
+        `${name}-${n.key}`,
+        {
+          name: n.libvirtName,
+          mode: n.mode,
+          bridge: n.bridge,
+          mtu: n.mtu,
+          autostart: n.autostart,
+          ...(n.dhcp
+            ? {
+                addresses: [n.cidr],
+                dhcp: { enabled: true },
+                ...(n.xslt ? { xml: { xslt: n.xslt } } : {}),
+              }
+            : {}),
+        },
+        child(n.fabric ? { dependsOn: fabric } : {}),
+      );
+      networkIds.set(n.name, net.id);
+      return { ...out, id: net.id };
+    });
+
+    const pool = host.pool.path
+      ? new libvirt.Pool(
+          `${name}-${host.host}-pool`,
+          { name: host.pool.name, type: "dir", target: { path: host.pool.path } },
+          child(),
+        ).name
+      : pulumi.output(host.pool.name);
+
+    const images = new Map(
+      host.images.map((img) => [
+        img.key,
+        // A volume with `source` cannot have a size (0.8.1): the base keeps the image's size and
+        // each VM's root volume is a copy-on-write overlay of diskGiB on top of it.
+        new libvirt.Volume(
+          `${name}-${img.key}-image`,
+          { name: img.volumeName, pool, source: img.source },
+          child(),
+        ),
+      ]),
+    );
+
+    for (const vm of host.vms) {
+      this.buildVm(name, host, vm, {
+        child,
+        pool,
+        base: images.get(vm.imageKey)!,
+        networkIds,
+        fabric,
+        vmSsh: args.vmSsh ?? "via-host",
+      });
+    }
+  }
+
+  private buildVm(
+    name: string,
+    host: LibvirtHostPlan,
+    vm: LibvirtVmPlan,
+    ctx: {
+      child: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
+      pool: pulumi.Input<string>;
+      base: libvirt.Volume;
+      networkIds: ReadonlyMap<string, pulumi.Output<string>>;
+      fabric: pulumi.Resource[];
+      vmSsh: "via-host" | "direct";
+    },
+  ) {
+    const root = new libvirt.Volume(
+      `${name}-${vm.name}-root`,
+      {
+        name: vm.rootVolumeName,
+        pool: ctx.pool,
+        format: "qcow2",
+        baseVolumeId: ctx.base.id,
+        size: vm.diskBytes,
+      },
+      ctx.child(),
+    );
+    const cloudInit = new libvirt.CloudInitDisk(
+      `${name}-${vm.name}-cloudinit`,
+      {
+        name: vm.cloudInitName,
+        pool: ctx.pool,
+        userData: vm.cloudInit.userData,
+        metaData: vm.cloudInit.metaData,
+        networkConfig: vm.cloudInit.networkConfig,
+      },
+      ctx.child(),
+    );
+    const domain = new libvirt.Domain(
+      `${name}-${vm.name}`,
+      {
+        name: vm.name,
+        vcpu: vm.vcpus,
+        memory: vm.memoryMiB,
+        autostart: true,
+        cpu: { mode: CPU_MODE },
+        disks: [{ volumeId: root.id }],
+        cloudinit: cloudInit.id,
+        networkInterfaces: vm.nics.map((nic) => ({
+          ...(nic.adopted
+            ? { networkName: nic.libvirtNetwork }
+            : { networkId: ctx.networkIds.get(nic.network)! }),
+          mac: nic.mac,
+          // On a network with libvirt DHCP, the address IS the reservation (0.8.1 adds the
+          // MAC -> IP host entry when it creates the domain), and waiting for the lease means
+          // the domain is done once the VM booted and took it. Bridge-mode networks have no
+          // DHCP: the address is static in cloud-init, and listing it here would make every
+          // later update try (and fail) to add a DHCP host entry to a network without DHCP.
+          ...(nic.dhcp
+            ? {
+                addresses: [nic.address.split("/")[0]],
+                hostname: vm.name,
+                waitForLease: true,
+              }
+            : {}),
+        })),
+        consoles: [{ ...SERIAL_CONSOLE }],
+        graphics: { ...GRAPHICS },
+        qemuAgent: false,
+        description: `labfabric lab ${this.plan.lab}`,
+      },
+      ctx.child({ dependsOn: ctx.fabric }),
+    );
+    this.domains[vm.name] = domain;
+    // Known at preview (the name is an input) and still ordered after the domain.
+    const addresses = domain.name.apply(() => ({ ...vm.addresses }));
+    this.vms.push({ host: vm.host, name: vm.name, role: vm.role, addresses });
+    if (vm.role === "none") return;
+    const ssh: Omit<SshTarget, "address"> = {
+      port: VM_SSH_PORT,
+      user: this.plan.vmUser,
+      ...(ctx.vmSsh === "via-host"
+        ? {
+            jump: {
+              address: host.ssh.address,
+              port: host.ssh.port,
+              user: host.ssh.user,
+              ...(host.ssh.hostKey ? { hostKey: host.ssh.hostKey } : {}),
+            },
+          }
+        : {}),
+    };
+    this.nodes.push({
+      name: vm.name,
+      role: vm.role,
+      source: "vm",
+      host: vm.host,
+      address: domain.name.apply(() => vm.address),
+      addresses,
+      ssh,
+      mtu: this.plan.mtu,
+    });
+  }
+}

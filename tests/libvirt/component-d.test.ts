@@ -1,0 +1,229 @@
+// Scenario D (two hosts, libvirt NAT networks joined by static routes) through the libvirt
+// layer with Pulumi mocks in update mode, with a key file instead of the agent.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import type { LabPlan } from "../../components/lab/plan";
+import { LibvirtLayer } from "../../components/libvirt/component";
+import {
+  allStrings,
+  assertProvidersPerHost,
+  byName,
+  countByType,
+  fabricDoneIndex,
+  fabricStandIn,
+  indexOf,
+  loadScenario,
+  ofType,
+  PRIVATE_KEY_MARKER,
+  recordRegistrations,
+  settle,
+  STACK_D,
+  T,
+  valueOf,
+  type Registration,
+} from "./helpers";
+
+const FAKE_PRIVATE_KEY = [
+  "-----BEGIN OPENSSH PRIVATE KEY-----",
+  "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+  "-----END OPENSSH PRIVATE KEY-----",
+  "",
+].join("\n");
+
+describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
+  let registered: Registration[];
+  let plan: LabPlan;
+  let layer: LibvirtLayer;
+  let keyFile: string;
+
+  before(async () => {
+    registered = await recordRegistrations(false);
+    plan = loadScenario(STACK_D);
+    const dir = mkdtempSync(join(tmpdir(), "lf-libvirt-"));
+    keyFile = join(dir, "lab_ed25519");
+    writeFileSync(keyFile, FAKE_PRIVATE_KEY, { mode: 0o600 });
+    layer = new LibvirtLayer("libvirt", {
+      plan,
+      sshKeyFile: keyFile,
+      fabric: { "kubernetes-host": [fabricStandIn("kubernetes-host")] },
+      knownHostsFile: join(dir, "known_hosts"),
+    });
+    await settle(layer);
+  });
+
+  it("registers 1 provider, 1 NAT network, 1 base image, 1 root volume, 1 cloud-init disk, 1 domain", () => {
+    const counts = countByType(registered);
+    assert.deepEqual(
+      {
+        layer: counts[T.layer],
+        provider: counts[T.provider],
+        network: counts[T.network],
+        volume: counts[T.volume],
+        cloudInit: counts[T.cloudInit],
+        domain: counts[T.domain],
+      },
+      { layer: 1, provider: 1, network: 1, volume: 2, cloudInit: 1, domain: 1 },
+    );
+  });
+
+  it("uses kubernetes-host's own provider for every resource, never the default provider", async () => {
+    await assertProvidersPerHost(layer, "libvirt", registered);
+    assert.deepEqual(Object.keys(layer.providers), ["kubernetes-host"]);
+  });
+
+  it("authenticates with the key file's path; the key itself is in no input", () => {
+    assert.equal(
+      byName(registered, "libvirt-kubernetes-host").inputs.uri,
+      `qemu+ssh://root@192.168.0.10:22/system?sshauth=privkey&keyfile=${keyFile}&no_verify=1`,
+    );
+    const strings = registered.flatMap((r) => allStrings(r.inputs));
+    assert.equal(strings.filter((s) => s.includes(PRIVATE_KEY_MARKER)).length, 0);
+    assert.equal(strings.filter((s) => s.includes("b3BlbnNzaC1rZXktdjE")).length, 0);
+  });
+
+  it("creates k8snat as in the post: virbr10, 172.20.112.0/24, DHCP .100-.200, MTU 1500", () => {
+    assert.equal(plan.mtu.vmMtu, 1500);
+    const net = byName(registered, "libvirt-kubernetes-host-k8snat").inputs;
+    const xslt = (net.xml as { xslt: string }).xslt;
+    assert.deepEqual(
+      { ...net, xml: undefined },
+      {
+        name: "k8snat",
+        mode: "nat",
+        bridge: "virbr10",
+        mtu: plan.mtu.vmMtu,
+        autostart: true,
+        addresses: ["172.20.112.0/24"],
+        dhcp: { enabled: true },
+        xml: undefined,
+      },
+    );
+    assert.match(xslt, /dhcp\/range\/@start">\s*<xsl:attribute name="start">172\.20\.112\.100</);
+    assert.match(xslt, /dhcp\/range\/@end">\s*<xsl:attribute name="end">172\.20\.112\.200</);
+    assert.doesNotMatch(xslt, /<host /, "master's reservation travels with its domain");
+  });
+
+  it("creates nothing for the adopted OpenStack NAT network, and no provider for its host", () => {
+    const names = registered.map((r) => r.name);
+    assert.ok(!names.some((n) => n.includes("openstack")), names.join(", "));
+    assert.ok(!registered.some((r) => r.inputs.name === "openstack-nat"));
+    const { id, ...adopted } = layer.networks["openstack-host"][0];
+    assert.equal(id, undefined);
+    assert.deepEqual(adopted, {
+      name: "openstack-nat",
+      libvirtName: "openstack-nat",
+      mode: "nat",
+      bridge: "virbr1",
+      cidr: "192.168.100.0/24",
+      mtu: 1500,
+      adopted: true,
+    });
+  });
+
+  it("reserves master's address through its domain NIC: 52:54:00:6b:3c:58 -> 172.20.112.101", () => {
+    const domain = byName(registered, "libvirt-master").inputs;
+    assert.deepEqual(domain.networkInterfaces, [
+      {
+        networkId: "libvirt-kubernetes-host-k8snat-id",
+        mac: "52:54:00:6b:3c:58",
+        addresses: ["172.20.112.101"],
+        hostname: "master",
+        waitForLease: true,
+      },
+    ]);
+    assert.deepEqual(
+      [domain.vcpu, domain.memory, domain.disks],
+      [3, 6144, [{ volumeId: "libvirt-master-root-id" }]],
+    );
+    assert.equal(byName(registered, "libvirt-master-root").inputs.size, 100 * 1024 ** 3);
+    const nic = plan.vmNics.find((n) => n.vm === "master")!;
+    assert.deepEqual([nic.mac, nic.address], ["52:54:00:6b:3c:58", "172.20.112.101/24"]);
+  });
+
+  it("routes the peer NAT subnet via the local libvirt gateway in cloud-init, at MTU 1500", () => {
+    const disk = ofType(registered, T.cloudInit)[0].inputs;
+    const config = parse(String(disk.networkConfig)) as {
+      ethernets: { nic0: { mtu: number; dhcp4: boolean; routes: unknown[] } };
+    };
+    assert.deepEqual(config.ethernets.nic0, {
+      match: { macaddress: "52:54:00:6b:3c:58" },
+      mtu: plan.mtu.vmMtu,
+      dhcp4: true,
+      routes: [{ to: "192.168.100.0/24", via: "172.20.112.1" }],
+    });
+  });
+
+  it("does not hold the NAT network back for the host fabric, but the domain waits for it", () => {
+    const done = fabricDoneIndex(registered, "kubernetes-host");
+    assert.ok(indexOf(registered, "libvirt-kubernetes-host-k8snat") < done);
+    assert.ok(indexOf(registered, "libvirt-master") > done);
+  });
+
+  it("hands master on as the control-plane node at 172.20.112.101", async () => {
+    assert.equal(layer.nodes.length, 1);
+    const [master] = layer.nodes;
+    assert.equal(await valueOf(master.address), "172.20.112.101");
+    assert.deepEqual(await valueOf(master.addresses), { k8snat: "172.20.112.101" });
+    assert.deepEqual(master.ssh, {
+      port: 22,
+      user: "lab",
+      jump: { address: "192.168.0.10", port: 22, user: "root" },
+    });
+    assert.equal(master.mtu, 1500);
+  });
+});
+
+describe("scenario D with a VM on the adopted network and a pool to create (mocks)", () => {
+  let registered: Registration[];
+  before(async () => {
+    registered = await recordRegistrations(false);
+    const plan = loadScenario(STACK_D, (raw) => {
+      (raw.vms as unknown[]).push({
+        name: "jump",
+        host: "openstack-host",
+        vcpus: 1,
+        memoryMiB: 1024,
+        diskGiB: 10,
+        image: "rocky9",
+        nics: [{ network: "openstack-nat", address: "192.168.100.50" }],
+      });
+      raw.libvirt = { ...(raw.libvirt as object), pool: "lab", poolPath: "/home/libvirt/images" };
+    });
+    const layer = new LibvirtLayer("adopt", { plan, knownHostsFile: join(tmpdir(), "lf-kh") });
+    await settle(layer);
+  });
+
+  it("attaches by network name (no resource) and still reserves the address", () => {
+    assert.deepEqual(byName(registered, "adopt-jump").inputs.networkInterfaces, [
+      {
+        networkName: "openstack-nat",
+        mac: (byName(registered, "adopt-jump").inputs.networkInterfaces as { mac: string }[])[0]
+          .mac,
+        addresses: ["192.168.100.50"],
+        hostname: "jump",
+        waitForLease: true,
+      },
+    ]);
+    assert.equal(ofType(registered, T.network).length, 1, "still only k8snat");
+    assert.equal(ofType(registered, T.provider).length, 2, "openstack-host now has a VM");
+  });
+
+  it("creates the dir pool on each host with VMs and puts every volume in it", () => {
+    assert.deepEqual(
+      ofType(registered, T.pool).map((p) => [p.name, p.inputs]),
+      ["kubernetes-host", "openstack-host"].map((h) => [
+        `adopt-${h}-pool`,
+        { name: "lab", type: "dir", target: { path: "/home/libvirt/images" } },
+      ]),
+    );
+    const pools = [...ofType(registered, T.volume), ...ofType(registered, T.cloudInit)].map(
+      (v) => v.inputs.pool,
+    );
+    assert.equal(pools.length, 6);
+    assert.ok(pools.every((p) => p === "lab"));
+  });
+});
