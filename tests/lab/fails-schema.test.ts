@@ -88,6 +88,23 @@ describe("hostile values that could break out of a rendered script", () => {
     );
     assert.ok(Date.now() - started < 1000, "the pattern must not backtrack exponentially");
   });
+  it("fails when an image URL closes its quotes and substitutes a command", () => {
+    const url = "https://example.org/r9.qcow2'$(reboot)'";
+    const msg =
+      "must be an http(s):// or file:// URL or an absolute local path to a qcow2/raw image";
+    assertFails(
+      vxlanLab((s) => (s.libvirt!.images = { rocky9: url })),
+      [rule("libvirt.images.rocky9", JSON.stringify(url), msg)],
+    );
+  });
+
+  it("fails when a chart repository URL carries a command", () => {
+    const repo = "https://helm.example.org/';reboot;'";
+    assertFails(
+      vxlanLab((s) => (s.kubernetes!.cni!.chart = { repo })),
+      [rule("kubernetes.cni.chart.repo", JSON.stringify(repo), "must be an http(s) URL")],
+    );
+  });
 });
 
 describe("numbers out of range", () => {
@@ -128,6 +145,14 @@ describe("numbers out of range", () => {
     assertFails(
       vxlanLab((s) => (s.hosts![0].underlay.mtu = 100)),
       [rule("hosts[0].underlay.mtu", "100", "must be 576..9216")],
+    );
+  });
+
+  it("fails when the control-plane endpoint's port is 99999", () => {
+    const msg = "must have a port 1..65535, like 172.20.112.101:6443";
+    assertFails(
+      vxlanLab((s) => (s.kubernetes!.controlPlaneEndpoint = "10.39.0.5:99999")),
+      [rule("kubernetes.controlPlaneEndpoint", '"10.39.0.5:99999"', msg)],
     );
   });
 
@@ -240,7 +265,12 @@ describe("patterns accept what real labs use", () => {
     [
       "image references",
       p.imageRef,
-      ["/var/lib/libvirt/images/r9.qcow2", "https://example.org/r9.qcow2", "file:///srv/r9.img"],
+      [
+        "/var/lib/libvirt/images/r9.qcow2",
+        "https://example.org/r9.qcow2",
+        "file:///srv/r9.img",
+        "https://bucket.example.org/r9.qcow2?X-Sig=ab%2F&X-Date=20250101T000000Z",
+      ],
     ],
     ["MACs", p.macAddress, ["52:54:00:6b:3c:58", "02:00:00:00:00:01"]],
   ];
