@@ -1,0 +1,293 @@
+// A kubeadm cluster on the lab's nodes, whatever they run on (libvirt VMs, OpenStack instances,
+// existing machines): prerequisites on every node, `kubeadm init` on the first control plane,
+// a secret join token, joins (control planes one at a time), registration + worker labels,
+// and the admin kubeconfig as a typed `k8s.Provider` for the next layer.
+//
+// Every step is a remote.Command over the node's one SSH connection, guarded so a re-run is a
+// no-op, replaced only when its rendered script changes (triggers = content hash), and undone
+// by its `delete` (kubeadm reset for init/join). Replacements delete first: a new init next to
+// a still-running one would be reset right after by the old resource's delete.
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Findings, formatReport } from "../lab/findings";
+import type { NodeOutput } from "../lab/node-outputs";
+import type { LabPlan } from "../lab/plan";
+import { validateKubernetesCluster } from "../lab/validate-kubernetes";
+import { sshConnection, type Connection } from "../ssh/connection";
+import type { FirewalldPolicy } from "./defaults";
+import {
+  clusterLayout,
+  formatEndpoint,
+  JOIN_PLACEHOLDERS,
+  parseJoinOutput,
+  renderInitConfig,
+  renderJoinConfig,
+  type ClusterLayout,
+  type JoinSecrets,
+  type ResolvedNode,
+} from "./kubeadm-config";
+import { rewriteKubeconfigServer } from "./kubeconfig";
+import {
+  renderInitScript,
+  renderJoinScript,
+  renderJoinTokenDelete,
+  renderJoinTokenScript,
+  renderKubeconfigScript,
+  renderPrerequisites,
+  renderPrerequisitesDelete,
+  renderRegisterDelete,
+  renderRegisterScript,
+  renderResetScript,
+} from "./node-scripts";
+import { asRoot, contentHash } from "./shell";
+
+export interface KubeadmClusterArgs {
+  plan: LabPlan;
+  /** Every Kubernetes node of the plan, handed over by the machine layers. */
+  nodes: NodeOutput[];
+  /** The lab's SSH private key (secret). */
+  privateKey: pulumi.Input<string>;
+  /** firewalld on the nodes; "disable" (post D) unless set. See DEFAULT_FIREWALLD_POLICY. */
+  firewalld?: FirewalldPolicy;
+}
+
+/** What the CNI layer needs to run its proof on the first control plane. */
+export interface ControlPlaneAccess {
+  connection: pulumi.Output<Connection>;
+  user: string;
+  /** After these, every node has joined and registered. */
+  nodesJoined: pulumi.Resource[];
+}
+
+/** The SSH connection of a node: one per machine, shared by all its steps. */
+export function nodeConnection(
+  node: NodeOutput,
+  privateKey: pulumi.Input<string>,
+): pulumi.Output<Connection> {
+  return pulumi
+    .output(node.publicAddress ?? node.address)
+    .apply((address) => sshConnection({ ...node.ssh, address }, privateKey));
+}
+
+function resolveNodes(nodes: readonly NodeOutput[]): pulumi.Output<ResolvedNode[]> {
+  return pulumi.all(
+    nodes.map((n) =>
+      pulumi.all([n.address, n.publicAddress]).apply(([address, publicAddress]): ResolvedNode => ({
+        name: n.name,
+        role: n.role,
+        address,
+        ...(publicAddress ? { publicAddress } : {}),
+      })),
+    ),
+  );
+}
+
+export class KubeadmCluster extends pulumi.ComponentResource {
+  /** Kubernetes provider for the cluster, from the admin kubeconfig. */
+  public readonly provider: k8s.Provider;
+  /** The admin kubeconfig (secret), server reachable from where Pulumi runs. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** "host:port" every node uses for the API server. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** Every node's node-ip, in plan order. */
+  public readonly nodeAddresses: pulumi.Output<string[]>;
+  /** The one SSH connection per node, by node name. */
+  public readonly connections: Record<string, pulumi.Output<Connection>>;
+  /** Join token, CA hash and certificate key (secret). Undefined with a single node. */
+  public readonly joinSecrets?: pulumi.Output<JoinSecrets>;
+  public readonly controlPlane: ControlPlaneAccess;
+  public readonly init: command.remote.Command;
+  public readonly kubeconfigCommand: command.remote.Command;
+  public readonly prerequisites: Record<string, command.remote.Command>;
+  public readonly joins: Record<string, command.remote.Command>;
+  public readonly registrations: Record<string, command.remote.Command>;
+
+  constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("labfabric:kubernetes:KubeadmCluster", name, {}, opts);
+    const { plan } = args;
+    this.checkPlan(args);
+    const child = { parent: this, deleteBeforeReplace: true };
+    const byName = new Map(args.nodes.map((n) => [n.name, n]));
+    const ordered = plan.nodes.map((p) => byName.get(p.name)!);
+    const first = ordered.find((n) => n.role === "control-plane")!;
+    const firstUser = first.ssh.user;
+    const layout: pulumi.Output<ClusterLayout> = resolveNodes(ordered).apply((r) =>
+      clusterLayout(plan, r),
+    );
+
+    this.connections = Object.fromEntries(
+      ordered.map((n) => [n.name, nodeConnection(n, args.privateKey)]),
+    );
+    const firstConnection = this.connections[first.name];
+
+    // 1. Prerequisites on every node (in parallel): one script per role.
+    this.prerequisites = {};
+    for (const n of ordered) {
+      const script = renderPrerequisites(plan, n.role, { firewalld: args.firewalld });
+      this.prerequisites[n.name] = new command.remote.Command(
+        `${name}-${n.name}-prerequisites`,
+        {
+          connection: this.connections[n.name],
+          create: asRoot(n.ssh.user, script),
+          // Leaves packages, repositories, swap, SELinux and firewalld as they are (see
+          // renderPrerequisitesDelete): only labfabric's kernel settings files go.
+          delete: asRoot(n.ssh.user, renderPrerequisitesDelete()),
+          triggers: [contentHash(script)],
+        },
+        child,
+      );
+    }
+
+    // 2. kubeadm init on the first control plane.
+    const initScript = layout.apply((l) =>
+      renderInitScript(plan.spec.kubernetes.version, first.name, renderInitConfig(l)),
+    );
+    const initHash = initScript.apply((s) => contentHash(s));
+    this.init = new command.remote.Command(
+      `${name}-init`,
+      {
+        connection: firstConnection,
+        create: initScript.apply((s) => asRoot(firstUser, s)),
+        delete: asRoot(firstUser, renderResetScript(first.name)),
+        triggers: [initHash],
+      },
+      { ...child, dependsOn: [this.prerequisites[first.name]] },
+    );
+
+    // 3. The admin kubeconfig, read back (secret), and the provider built from it.
+    this.kubeconfigCommand = new command.remote.Command(
+      `${name}-kubeconfig`,
+      {
+        connection: firstConnection,
+        create: asRoot(firstUser, renderKubeconfigScript()),
+        triggers: [initHash],
+        logging: "none",
+      },
+      { parent: this, dependsOn: [this.init], additionalSecretOutputs: ["stdout", "stderr"] },
+    );
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([this.kubeconfigCommand.stdout, layout])
+        .apply(([text, l]) => rewriteKubeconfigServer(text, l.externalServer)),
+    );
+    this.provider = new k8s.Provider(
+      `${name}-provider`,
+      { kubeconfig: this.kubeconfig },
+      { parent: this },
+    );
+
+    // 4. Joins: a fresh token (secret), control planes one at a time, workers in parallel.
+    this.joins = {};
+    this.registrations = {};
+    const joiners = ordered.filter((n) => n.name !== first.name);
+    if (joiners.length > 0) {
+      const withKey = joiners.some((n) => n.role === "control-plane");
+      const tokenScript = renderJoinTokenScript(withKey);
+      const token = new command.remote.Command(
+        `${name}-join-token`,
+        {
+          connection: firstConnection,
+          create: asRoot(firstUser, tokenScript),
+          delete: asRoot(firstUser, renderJoinTokenDelete()),
+          // A new token when the cluster is re-initialised or a node is added (tokens expire).
+          triggers: [initHash, contentHash(tokenScript, ...joiners.map((n) => n.name))],
+          logging: "none",
+        },
+        { ...child, dependsOn: [this.init], additionalSecretOutputs: ["stdout", "stderr"] },
+      );
+      const secrets = pulumi.secret(token.stdout).apply((s) => parseJoinOutput(s, withKey));
+      this.joinSecrets = secrets;
+      const caCertHash = secrets.apply((s) => s.caCertHash);
+      let previousControlPlane: command.remote.Command | undefined;
+      for (const n of joiners) {
+        const joinScript = pulumi
+          .all([layout, secrets])
+          .apply(([l, s]) => renderJoinScript(n.name, renderJoinConfig(l, n.name, s)));
+        // The token rotates; the hash of the script with stand-ins does not. A rotated token
+        // re-runs the (guarded) join in place; a new CA (re-initialised cluster) replaces it.
+        const joinHash = layout.apply((l) =>
+          contentHash(renderJoinScript(n.name, renderJoinConfig(l, n.name, JOIN_PLACEHOLDERS))),
+        );
+        const join = new command.remote.Command(
+          `${name}-${n.name}-join`,
+          {
+            connection: this.connections[n.name],
+            create: joinScript.apply((s) => asRoot(n.ssh.user, s)),
+            delete: asRoot(n.ssh.user, renderResetScript(n.name)),
+            triggers: [joinHash, caCertHash],
+          },
+          {
+            ...child,
+            dependsOn: [
+              this.prerequisites[n.name],
+              token,
+              ...(n.role === "control-plane" && previousControlPlane ? [previousControlPlane] : []),
+            ],
+          },
+        );
+        if (n.role === "control-plane") previousControlPlane = join;
+        this.joins[n.name] = join;
+        const registerScript = renderRegisterScript(n.name, n.role);
+        this.registrations[n.name] = new command.remote.Command(
+          `${name}-${n.name}-register`,
+          {
+            connection: firstConnection,
+            create: asRoot(firstUser, registerScript),
+            delete: asRoot(firstUser, renderRegisterDelete(n.name)),
+            triggers: [contentHash(registerScript), joinHash, caCertHash],
+          },
+          { ...child, dependsOn: [join] },
+        );
+      }
+    }
+
+    this.endpoint = layout.apply((l) => formatEndpoint(l.endpoint));
+    this.nodeAddresses = layout.apply((l) => l.nodes.map((n) => n.address));
+    this.controlPlane = {
+      connection: firstConnection,
+      user: firstUser,
+      nodesJoined: [this.init, ...Object.values(this.registrations)],
+    };
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      kubeconfig: this.kubeconfig,
+      nodeAddresses: this.nodeAddresses,
+    });
+  }
+
+  /** Refuse before registering anything when the nodes or the plan cannot make a cluster. */
+  private checkPlan(args: KubeadmClusterArgs): void {
+    const { plan } = args;
+    if (!plan.cni) {
+      throw new pulumi.ResourceError(
+        "labfabric:kubernetes.enabled is false: there is no cluster to build",
+        this,
+      );
+    }
+    const f = new Findings();
+    validateKubernetesCluster(plan.spec, f);
+    if (f.errors.length > 0) throw new pulumi.ResourceError(formatReport(f.errors), this);
+    const handed = new Set(args.nodes.map((n) => n.name));
+    const planned = new Set(plan.nodes.map((n) => n.name));
+    const missing = [...planned].filter((n) => !handed.has(n));
+    const extra = [...handed].filter((n) => !planned.has(n));
+    const roles = args.nodes.filter(
+      (n) => planned.has(n.name) && plan.nodes.find((p) => p.name === n.name)!.role !== n.role,
+    );
+    if (missing.length || extra.length || roles.length) {
+      throw new pulumi.ResourceError(
+        "the nodes handed to the cluster do not match the plan" +
+          (missing.length ? `; missing: ${missing.join(", ")}` : "") +
+          (extra.length ? `; not in the plan: ${extra.join(", ")}` : "") +
+          (roles.length
+            ? `; role differs from the plan: ${roles.map((n) => n.name).join(", ")}`
+            : ""),
+        this,
+      );
+    }
+    if (!plan.nodes.some((n) => n.role === "control-plane")) {
+      throw new pulumi.ResourceError("the plan has no control-plane node", this);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Defaults of the Kubernetes layer, each with the reason it was chosen. Lab-wide defaults
+// (versions, subnets, ports, charts) stay in ../lab/defaults.ts; these only concern how
+// kubeadm, the runtime and the packages are put on a node.
+import { HOST_STATE_DIR } from "../lab/defaults";
+
+/** Where the rendered kubeadm configs are written on a node (kept for `kubeadm upgrade`/debugging). */
+export const KUBEADM_DIR = `${HOST_STATE_DIR}/kubeadm`;
+
+/** Files labfabric owns on a node; the prerequisites' delete removes exactly these. */
+export const NODE_FILES = {
+  modules: "/etc/modules-load.d/labfabric-kubernetes.conf",
+  cniModules: "/etc/modules-load.d/labfabric-cni.conf",
+  sysctl: "/etc/sysctl.d/99-labfabric-kubernetes.conf",
+} as const;
+
+/**
+ * Kubernetes packages: the community repositories, one per minor release, so the installed
+ * kubelet/kubeadm/kubectl can never drift to another minor (post D used v1.32 from here).
+ */
+export const K8S_PACKAGES_URL = "https://pkgs.k8s.io/core:/stable:";
+
+/**
+ * CRI-O packages. CRI-O moved from pkgs.k8s.io/addons:/cri-o to openSUSE's isv:cri-o project
+ * (cri-o/packaging README, Feb 2025); its stream is chosen to match the Kubernetes minor.
+ * Post D installed `prerelease:/main` and got CRI-O 1.33 under Kubernetes 1.32.
+ */
+export const CRIO_PACKAGES_URL = "https://download.opensuse.org/repositories/isv:/cri-o:/stable:";
+
+/**
+ * containerd on RHEL-family hosts: Rocky/RHEL ship no containerd package, Docker's repository
+ * does (containerd.io; the `centos` tree serves RHEL 8/9 rebuilds). Debian and Ubuntu install
+ * `containerd` from their own archive.
+ */
+export const DOCKER_RPM_BASE = "https://download.docker.com/linux/centos";
+
+/** The CRI endpoint kubeadm and kubelet use for each runtime. */
+export const CRI_SOCKETS = {
+  containerd: "unix:///var/run/containerd/containerd.sock",
+  crio: "unix:///var/run/crio/crio.sock",
+} as const;
+
+/**
+ * firewalld on nodes. "disable" (the default) stops and disables it, as post D did: kube-proxy
+ * and every CNI program iptables/nftables themselves and firewalld's zones silently drop
+ * forwarded pod traffic. "open" keeps it and opens the planned ports for the node's role
+ * (`plan.ports`), puts the pod and service ranges in the trusted zone and allows IP protocol 4
+ * when Calico IPIP runs; use it where policy forbids disabling the host firewall.
+ */
+export type FirewalldPolicy = "disable" | "open";
+export const DEFAULT_FIREWALLD_POLICY: FirewalldPolicy = "disable";
+
+/** kubeadm bootstrap tokens live long enough for every join of one `pulumi up`, then expire. */
+export const JOIN_TOKEN_TTL = "2h0m0s";
+
+/** Cloud images may still run cloud-init (and hold the dnf/apt lock) when SSH comes up. */
+export const CLOUD_INIT_TIMEOUT_SECONDS = 900;
+
+/** Bounded waits on nodes: a node must register this many seconds after its join. */
+export const NODE_REGISTER_TIMEOUT_SECONDS = 300;
+
+/** Poll interval of every bounded wait loop in the node scripts. */
+export const POLL_SECONDS = 5;

@@ -1,0 +1,440 @@
+// The shell steps that turn a machine into a Kubernetes node, rendered from the plan. Every
+// step is POSIX sh under `set -eu`, guarded so a re-run changes nothing, and every value from
+// the plan is shell-quoted. They run over SSH as root (see shell.ts `asRoot`).
+//
+// Numbered like the steps of post D, where each one was learned the hard way:
+//   0 wait for cloud-init (cloud images install packages at first boot)
+//   1 swap off now and in /etc/fstab (kubelet refused to start with swap on)
+//   2 overlay + br_netfilter, bridge-nf-call-iptables and ip_forward, persisted
+//   3 SELinux permissive (RHEL family)
+//   4 firewalld: disabled (default) or the planned ports opened — see DEFAULT_FIREWALLD_POLICY
+//   5 container runtime + kubelet/kubeadm/kubectl pinned to the lab's minor (dnf or apt)
+//   6 the kernel modules the CNI's encapsulation needs (vxlan / geneve / ipip)
+// then `kubeadm init` (first control plane) or `kubeadm join` (everyone else), and the
+// registration step on the first control plane that waits for the node and labels workers.
+import type { PortRule } from "../lab/cni";
+import type { LabPlan } from "../lab/plan";
+import {
+  CLOUD_INIT_TIMEOUT_SECONDS,
+  CRIO_PACKAGES_URL,
+  DEFAULT_FIREWALLD_POLICY,
+  DOCKER_RPM_BASE,
+  JOIN_TOKEN_TTL,
+  K8S_PACKAGES_URL,
+  KUBEADM_DIR,
+  NODE_FILES,
+  NODE_REGISTER_TIMEOUT_SECONDS,
+  POLL_SECONDS,
+  type FirewalldPolicy,
+} from "./defaults";
+import { kubernetesVersionLabel } from "./kubeadm-config";
+import { script, shq, writeFile } from "./shell";
+
+export type NodeRole = "control-plane" | "worker";
+
+export interface PrerequisiteOptions {
+  /** What to do with firewalld; DEFAULT_FIREWALLD_POLICY ("disable") when unset. */
+  firewalld?: FirewalldPolicy;
+}
+
+export const ADMIN_CONF = "/etc/kubernetes/admin.conf";
+export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
+export const INIT_CONFIG = `${KUBEADM_DIR}/init.yaml`;
+export const JOIN_CONFIG = `${KUBEADM_DIR}/join.yaml`;
+
+/** Kernel modules each CNI encapsulation needs loaded on every node. */
+export const CNI_KERNEL_MODULES: Record<string, string[]> = {
+  vxlan: ["vxlan"],
+  geneve: ["geneve"],
+  ipip: ["ipip"],
+  wireguard: ["wireguard"],
+  none: [],
+};
+
+function fail(message: string): string {
+  return `{ echo ${shq(`labfabric: ${message}`)} >&2; exit 1; }`;
+}
+
+const detectPackageManager = `# Package manager: dnf (Rocky/RHEL/Alma) or apt (Debian/Ubuntu)
+if command -v dnf >/dev/null 2>&1; then
+  pkg=dnf
+elif command -v apt-get >/dev/null 2>&1; then
+  pkg=apt
+else
+  ${fail("neither dnf nor apt-get found; supported: Rocky/RHEL/Alma and Debian/Ubuntu")}
+fi`;
+
+const cloudInit = `# 0. Let cloud-init finish first (bounded): it may still hold the package manager's lock
+if command -v cloud-init >/dev/null 2>&1; then
+  timeout ${CLOUD_INIT_TIMEOUT_SECONDS} cloud-init status --wait >/dev/null 2>&1 || true
+fi`;
+
+const SWAP_LINE = "^[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]";
+
+const swapOff = `# 1. Swap off, now and after reboots: kubelet refuses to start with swap on (post D)
+swapoff -a
+if grep -Eq ${shq(SWAP_LINE)} /etc/fstab; then
+  sed -i -E ${shq(`s/(${SWAP_LINE}.*)$/# labfabric (kubelet needs swap off): \\1/`)} /etc/fstab
+fi
+for unit in $(systemctl list-units --type swap --plain --no-legend 2>/dev/null | awk '{print $1}'); do
+  systemctl mask --now "$unit"
+done`;
+
+function modulesAndSysctls(): string {
+  const sysctls = [
+    "net.bridge.bridge-nf-call-ip6tables = 1",
+    "net.bridge.bridge-nf-call-iptables = 1",
+    "net.ipv4.ip_forward = 1",
+  ];
+  return [
+    "# 2. overlay + br_netfilter and the forwarding sysctls, persisted",
+    writeFile(NODE_FILES.modules, "overlay\nbr_netfilter\n"),
+    "modprobe overlay",
+    "modprobe br_netfilter",
+    writeFile(NODE_FILES.sysctl, sysctls.join("\n")),
+    "sysctl --system >/dev/null",
+    `[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || ${fail("net.ipv4.ip_forward is not 1 after sysctl --system (another sysctl.d file overrides it)")}`,
+    `[ "$(sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] || ${fail("net.bridge.bridge-nf-call-iptables is not 1 after sysctl --system")}`,
+  ].join("\n");
+}
+
+const selinux = `# 3. SELinux permissive on the RHEL family (post D); a no-op where SELinux is absent
+if command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" = Enforcing ]; then
+  setenforce 0
+fi
+if [ -f /etc/selinux/config ]; then
+  sed -i 's/^SELINUX=enforcing$/SELINUX=permissive/' /etc/selinux/config
+fi`;
+
+function firewallCmdRule(r: PortRule): string | undefined {
+  if (r.protocol === "icmp") return undefined; // firewalld accepts ICMP unless told otherwise
+  if (r.protocol === "4") return "firewall-cmd --permanent --add-protocol=4 >/dev/null";
+  const ports = r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`;
+  return `firewall-cmd --permanent --add-port=${shq(`${ports}/${r.protocol}`)} >/dev/null`;
+}
+
+function firewalld(plan: LabPlan, role: NodeRole, policy: FirewalldPolicy): string {
+  if (policy === "disable") {
+    return `# 4. firewalld stopped and disabled (post D): kube-proxy and the CNI program the packet
+#    filter themselves, and firewalld's zones drop forwarded pod traffic
+if systemctl is-active --quiet firewalld 2>/dev/null || systemctl is-enabled --quiet firewalld 2>/dev/null; then
+  systemctl disable --now firewalld
+fi`;
+  }
+  const cni = plan.cni!;
+  const rules = plan.ports
+    .filter((r) => r.roles.includes(role))
+    .map(firewallCmdRule)
+    .filter((x): x is string => x !== undefined);
+  return [
+    "# 4. firewalld kept: the planned ports for this role, pod and service ranges trusted",
+    "if systemctl is-active --quiet firewalld 2>/dev/null; then",
+    ...[...new Set(rules)].map((r) => `  ${r}`),
+    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(cni.podSubnet)} >/dev/null`,
+    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(plan.spec.kubernetes.serviceSubnet)} >/dev/null`,
+    "  firewall-cmd --reload >/dev/null",
+    "fi",
+  ].join("\n");
+}
+
+function dnfRepo(
+  id: string,
+  name: string,
+  baseurl: string,
+  gpgkey: string,
+  exclude?: string,
+): string {
+  return [
+    `[${id}]`,
+    `name=${name}`,
+    `baseurl=${baseurl}`,
+    "enabled=1",
+    "gpgcheck=1",
+    `gpgkey=${gpgkey}`,
+    ...(exclude ? [`exclude=${exclude}`] : []),
+  ].join("\n");
+}
+
+const K8S_PACKAGES = "kubelet kubeadm kubectl";
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => (l ? `  ${l}` : l))
+    .join("\n");
+}
+
+function dnfPackages(minor: string, runtime: "containerd" | "crio"): string[] {
+  const k8s = `${K8S_PACKAGES_URL}/v${minor}`;
+  const crio = `${CRIO_PACKAGES_URL}/v${minor}`;
+  const kubernetesRepo = dnfRepo(
+    "labfabric-kubernetes",
+    `Kubernetes ${minor} (labfabric)`,
+    `${k8s}/rpm/`,
+    `${k8s}/rpm/repodata/repomd.xml.key`,
+    `${K8S_PACKAGES} cri-tools kubernetes-cni`,
+  );
+  const runtimeSteps =
+    runtime === "crio"
+      ? [
+          writeFile(
+            "/etc/yum.repos.d/labfabric-cri-o.repo",
+            dnfRepo(
+              "labfabric-cri-o",
+              `CRI-O ${minor} (labfabric)`,
+              `${crio}/rpm/`,
+              `${crio}/rpm/repodata/repomd.xml.key`,
+            ),
+          ),
+          "rpm -q cri-o >/dev/null 2>&1 || dnf install -y container-selinux cri-o",
+        ]
+      : [
+          "if ! command -v containerd >/dev/null 2>&1; then",
+          indent(
+            [
+              "# Rocky/RHEL ship no containerd; Docker's repository does (containerd.io)",
+              writeFile(
+                "/etc/yum.repos.d/labfabric-docker-ce.repo",
+                dnfRepo(
+                  "labfabric-docker-ce",
+                  "Docker CE stable, for containerd.io (labfabric)",
+                  `${DOCKER_RPM_BASE}/$releasever/$basearch/stable`,
+                  `${DOCKER_RPM_BASE}/gpg`,
+                ),
+              ),
+              "dnf install -y containerd.io",
+            ].join("\n"),
+          ),
+          "fi",
+        ];
+  return [
+    writeFile("/etc/yum.repos.d/labfabric-kubernetes.repo", kubernetesRepo),
+    ...runtimeSteps,
+    "rpm -q conntrack-tools socat >/dev/null 2>&1 || dnf install -y conntrack-tools socat iptables iproute ethtool",
+    `rpm -q ${K8S_PACKAGES} >/dev/null 2>&1 || dnf install -y --disableexcludes=labfabric-kubernetes ${K8S_PACKAGES}`,
+  ];
+}
+
+function aptPackages(minor: string, runtime: "containerd" | "crio"): string[] {
+  const k8s = `${K8S_PACKAGES_URL}/v${minor}`;
+  const crio = `${CRIO_PACKAGES_URL}/v${minor}`;
+  const keyring = (name: string) => `/etc/apt/keyrings/labfabric-${name}.gpg`;
+  const aptSource = (name: string, url: string) =>
+    [
+      `curl -fsSL ${shq(`${url}/deb/Release.key`)} -o ${shq(`/tmp/labfabric-${name}.key`)}`,
+      `gpg --batch --yes --dearmor -o ${shq(keyring(name))} ${shq(`/tmp/labfabric-${name}.key`)}`,
+      `rm -f ${shq(`/tmp/labfabric-${name}.key`)}`,
+      writeFile(
+        `/etc/apt/sources.list.d/labfabric-${name}.list`,
+        `deb [signed-by=${keyring(name)}] ${url}/deb/ /`,
+      ),
+    ].join("\n");
+  // Debian and Ubuntu package containerd themselves; CRI-O comes from its own repository.
+  const runtimePackage = runtime === "crio" ? "cri-o" : "containerd";
+  return [
+    "export DEBIAN_FRONTEND=noninteractive",
+    "apt-get update -q >/dev/null",
+    "apt-get install -y -q apt-transport-https ca-certificates curl gpg conntrack socat iptables iproute2 ethtool >/dev/null",
+    "install -d -m 0755 /etc/apt/keyrings",
+    aptSource("kubernetes", k8s),
+    ...(runtime === "crio" ? [aptSource("cri-o", crio)] : []),
+    "apt-get update -q >/dev/null",
+    `apt-get install -y -q ${runtimePackage} ${K8S_PACKAGES} >/dev/null`,
+    `apt-mark hold ${K8S_PACKAGES} >/dev/null`,
+  ];
+}
+
+function packages(plan: LabPlan): string {
+  const { version: minor, runtime } = plan.spec.kubernetes;
+  return [
+    `# 5. Container runtime (${runtime}) and ${K8S_PACKAGES} pinned to Kubernetes ${minor}:`,
+    "#    one pkgs.k8s.io repository per minor, so upgrades never cross to another minor",
+    'if [ "$pkg" = dnf ]; then',
+    indent(dnfPackages(minor, runtime).join("\n")),
+    "else",
+    indent(aptPackages(minor, runtime).join("\n")),
+    "fi",
+    "installed=$(kubeadm version -o short)",
+    `case "$installed" in v${minor}.*) ;; *) ${fail(`kubeadm is not Kubernetes ${minor} (kubernetes.version); remove the installed kubeadm/kubelet/kubectl or change the version`)} ;; esac`,
+    runtime === "crio" ? crioService() : containerdService(),
+    "systemctl enable kubelet >/dev/null 2>&1",
+  ].join("\n");
+}
+
+function containerdService(): string {
+  // containerd.io ships a config with the CRI plugin disabled and Debian's uses cgroupfs:
+  // labfabric writes containerd's default config with the systemd cgroup driver kubelet uses.
+  // containerd 2.1 leaves SystemdCgroup out of its default config (containerd#12101): then the
+  // key is added under the runc options table.
+  const tmp = "/etc/containerd/config.toml.labfabric-tmp";
+  return [
+    "mkdir -p /etc/containerd",
+    "if ! grep -q 'SystemdCgroup = true' /etc/containerd/config.toml 2>/dev/null; then",
+    indent(
+      [
+        `containerd config default > ${tmp}`,
+        `if grep -q 'SystemdCgroup = ' ${tmp}; then`,
+        `  sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' ${tmp}`,
+        "else",
+        `  sed -i '/containerd\\.runtimes\\.runc\\.options\\]$/a\\            SystemdCgroup = true' ${tmp}`,
+        "fi",
+        `grep -q 'SystemdCgroup = true' ${tmp} || ${fail("could not set SystemdCgroup = true in containerd's default config")}`,
+        `mv -f ${tmp} /etc/containerd/config.toml`,
+        "systemctl restart containerd",
+      ].join("\n"),
+    ),
+    "fi",
+    "systemctl enable --now containerd",
+  ].join("\n");
+}
+
+function crioService(): string {
+  return "systemctl enable --now crio";
+}
+
+function cniModules(plan: LabPlan): string {
+  const cni = plan.cni!;
+  const modules = CNI_KERNEL_MODULES[cni.encapsulation] ?? [];
+  const head = `# 6. Kernel modules for ${cni.plugin} ${cni.mode} (${cni.encapsulation} encapsulation)`;
+  if (modules.length === 0) return `${head}: none needed\nrm -f ${shq(NODE_FILES.cniModules)}`;
+  return [
+    head,
+    writeFile(NODE_FILES.cniModules, modules.join("\n")),
+    ...modules.map((m) => `modprobe ${shq(m)}`),
+  ].join("\n");
+}
+
+/** Everything a node needs before kubeadm, for one role (the firewall ports differ by role). */
+export function renderPrerequisites(
+  plan: LabPlan,
+  role: NodeRole,
+  options: PrerequisiteOptions = {},
+): string {
+  if (!plan.cni) throw new Error("kubernetes is not enabled in this lab");
+  const policy = options.firewalld ?? DEFAULT_FIREWALLD_POLICY;
+  return script(`Kubernetes ${plan.spec.kubernetes.version} node prerequisites (${role})`, [
+    detectPackageManager,
+    cloudInit,
+    swapOff,
+    modulesAndSysctls(),
+    selinux,
+    firewalld(plan, role, policy),
+    packages(plan),
+    cniModules(plan),
+  ]);
+}
+
+/**
+ * Undoing the prerequisites removes the files labfabric wrote for the kernel. Packages,
+ * repositories, swap, SELinux and firewalld are deliberately left as they are: removing
+ * packages the machine may have had before, or turning swap and firewalld back on under
+ * running workloads, does more harm than leaving them.
+ */
+export function renderPrerequisitesDelete(): string {
+  return script("remove the node prerequisites' kernel settings", [
+    `rm -f ${[NODE_FILES.modules, NODE_FILES.cniModules, NODE_FILES.sysctl].map(shq).join(" ")}`,
+  ]);
+}
+
+function pinVersion(minor: string, path: string): string {
+  return [
+    "# The config says stable-<minor>; pin it to the installed kubeadm so the control-plane",
+    "# images match the kubelet exactly and nothing is fetched from dl.k8s.io",
+    "installed=$(kubeadm version -o short)",
+    `case "$installed" in v${minor}.*) ;; *) ${fail(`kubeadm is not Kubernetes ${minor}`)} ;; esac`,
+    `sed -i "s/^kubernetesVersion: ${kubernetesVersionLabel(minor).replace(/\./g, "\\.")}\\$/kubernetesVersion: $installed/" ${shq(path)}`,
+  ].join("\n");
+}
+
+/** `kubeadm init` on the first control plane, once: guarded by admin.conf. */
+export function renderInitScript(minor: string, nodeName: string, config: string): string {
+  return script(`kubeadm init on ${nodeName}`, [
+    `if [ -f ${shq(ADMIN_CONF)} ]; then\n  echo ${shq(`labfabric: ${nodeName} is already initialised (${ADMIN_CONF} exists)`)}\n  exit 0\nfi`,
+    writeFile(INIT_CONFIG, config, "0600"),
+    pinVersion(minor, INIT_CONFIG),
+    // The join token and certificate key are fetched by their own, secret step: keep them
+    // out of this step's output (stored in plain state).
+    `kubeadm init --config ${shq(INIT_CONFIG)} --skip-token-print --skip-certificate-key-print`,
+  ]);
+}
+
+/** `kubeadm join` on a worker or extra control plane, once: guarded by kubelet.conf. */
+export function renderJoinScript(nodeName: string, config: string): string {
+  return script(`kubeadm join of ${nodeName}`, [
+    `if [ -f ${shq(KUBELET_CONF)} ]; then\n  echo ${shq(`labfabric: ${nodeName} has already joined (${KUBELET_CONF} exists)`)}\n  exit 0\nfi`,
+    writeFile(JOIN_CONFIG, config, "0600"),
+    `kubeadm join --config ${shq(JOIN_CONFIG)}`,
+  ]);
+}
+
+/** `kubeadm reset`: the delete of init and join. */
+export function renderResetScript(nodeName: string): string {
+  return script(`kubeadm reset on ${nodeName}`, [
+    "if command -v kubeadm >/dev/null 2>&1; then\n  kubeadm reset -f\nfi",
+    // kubeadm leaves the CNI configuration behind; a later cluster with another CNI would
+    // pick it up. iptables/IPVS rules and CNI interfaces are left (a reboot clears them).
+    "rm -rf /etc/cni/net.d/*",
+    `rm -f ${shq(INIT_CONFIG)} ${shq(JOIN_CONFIG)}`,
+  ]);
+}
+
+/**
+ * On the first control plane: a fresh bootstrap token with the CA hash (the join command), and
+ * the certificate key when control planes join. Its output is secret.
+ */
+export function renderJoinTokenScript(withCertificateKey: boolean): string {
+  return script("join token and CA certificate hash", [
+    `export KUBECONFIG=${shq(ADMIN_CONF)}`,
+    `kubeadm token create --ttl ${shq(JOIN_TOKEN_TTL)} --description 'labfabric join' --print-join-command`,
+    ...(withCertificateKey
+      ? [
+          `key=$(kubeadm init phase upload-certs --upload-certs --config ${shq(INIT_CONFIG)} | tail -n 1)`,
+          `printf 'certificate-key %s\\n' "$key"`,
+        ]
+      : []),
+  ]);
+}
+
+/** Undo the join-token step: delete the token it printed, if the provider passed it back. */
+export function renderJoinTokenDelete(): string {
+  return script("delete the labfabric join token", [
+    // PULUMI_COMMAND_STDOUT reaches the host only if sshd accepts it (AcceptEnv); tokens
+    // expire after JOIN_TOKEN_TTL anyway.
+    `token=$(printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | sed -n 's/.*--token \\([a-z0-9.]*\\).*/\\1/p')`,
+    `if [ -n "$token" ] && [ -f ${shq(ADMIN_CONF)} ]; then\n  kubeadm token delete "$token" --kubeconfig ${shq(ADMIN_CONF)} || true\nfi`,
+  ]);
+}
+
+/**
+ * On the first control plane: wait (bounded) until the node has registered, then label
+ * workers `node-role.kubernetes.io/worker=` (post D did it by hand).
+ */
+export function renderRegisterScript(nodeName: string, role: NodeRole): string {
+  const tries = Math.ceil(NODE_REGISTER_TIMEOUT_SECONDS / POLL_SECONDS);
+  return script(`register ${nodeName}`, [
+    `export KUBECONFIG=${shq(ADMIN_CONF)}`,
+    [
+      "i=0",
+      `until kubectl get node ${shq(nodeName)} >/dev/null 2>&1; do`,
+      "  i=$((i + 1))",
+      `  [ "$i" -le ${tries} ] || ${fail(`node ${nodeName} did not register within ${NODE_REGISTER_TIMEOUT_SECONDS}s of its join; see journalctl -u kubelet on it`)}`,
+      `  sleep ${POLL_SECONDS}`,
+      "done",
+    ].join("\n"),
+    ...(role === "worker"
+      ? [`kubectl label node ${shq(nodeName)} node-role.kubernetes.io/worker= --overwrite`]
+      : []),
+  ]);
+}
+
+/** Undo a registration: the Node object goes (its kubeadm reset runs right after). */
+export function renderRegisterDelete(nodeName: string): string {
+  return script(`remove node ${nodeName} from the cluster`, [
+    `if [ -f ${shq(ADMIN_CONF)} ]; then\n  kubectl --kubeconfig ${shq(ADMIN_CONF)} delete node ${shq(nodeName)} --ignore-not-found --wait=false\nfi`,
+  ]);
+}
+
+/** Read the admin kubeconfig (secret output). Reading changes nothing, so there is no delete. */
+export function renderKubeconfigScript(): string {
+  return script("read the admin kubeconfig", [`cat ${shq(ADMIN_CONF)}`]);
+}
