@@ -388,8 +388,9 @@ export function renderJoinTokenScript(withCertificateKey: boolean): string {
     `kubeadm token create --ttl ${shq(JOIN_TOKEN_TTL)} --description 'labfabric join' --print-join-command`,
     ...(withCertificateKey
       ? [
-          `key=$(kubeadm init phase upload-certs --upload-certs --config ${shq(INIT_CONFIG)} | tail -n 1)`,
-          `printf 'certificate-key %s\\n' "$key"`,
+          // No pipe: under `set -e` a failing kubeadm must fail the step, not feed tail.
+          `out=$(kubeadm init phase upload-certs --upload-certs --config ${shq(INIT_CONFIG)})`,
+          `printf 'certificate-key %s\\n' "$(printf '%s\\n' "$out" | tail -n 1)"`,
         ]
       : []),
   ]);
