@@ -17,8 +17,10 @@ import type { LabPlan } from "../lab/plan";
 export const PROOF_IMAGE = "docker.io/nicolaka/netshoot:v0.13";
 export const PROOF_NAMESPACE = "labfabric-proof";
 export const PROOF_NAME = "labfabric-proof";
-/** Bounded waits: nodes Ready and the probe DaemonSet rolled out. */
+/** Bounded wait for every node Ready and CoreDNS rolled out. */
 export const PROOF_TIMEOUT_SECONDS = 300;
+/** Bounded wait for the probe DaemonSet: the first pull of the image on every node included. */
+export const PROOF_ROLLOUT_TIMEOUT_SECONDS = 600;
 /** IPv4 header (20) + ICMP header (8): ping -s takes the payload, the MTU counts the packet. */
 export const ICMP_IPV4_HEADERS = 28;
 /** The service every cluster has; its lookup proves pod -> service -> CoreDNS from each node. */
@@ -97,10 +99,11 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
         "trap cleanup EXIT",
       ].join("\n"),
       [
-        "# Bounded waits: every node Ready (the CNI is up), then one probe pod per node",
+        "# Bounded waits: every node Ready (the CNI is up), CoreDNS, then one probe pod per node",
         `kubectl wait --for=condition=Ready node --all --timeout=${PROOF_TIMEOUT_SECONDS}s`,
         `printf '%s\\n' ${shq(proofManifest(image).trimEnd())} | kubectl apply -f - >/dev/null`,
-        `kubectl -n "$ns" rollout status daemonset/${PROOF_NAME} --timeout=${PROOF_TIMEOUT_SECONDS}s`,
+        `kubectl -n kube-system rollout status deployment/coredns --timeout=${PROOF_TIMEOUT_SECONDS}s`,
+        `kubectl -n "$ns" rollout status daemonset/${PROOF_NAME} --timeout=${PROOF_ROLLOUT_TIMEOUT_SECONDS}s`,
         `kubectl -n "$ns" get pods -l app.kubernetes.io/name=${PROOF_NAME} -o jsonpath='{range .items[*]}{.spec.nodeName}{" "}{.metadata.name}{" "}{.status.podIP}{"\\n"}{end}' > "$pods"`,
         'pod_on() { awk -v n="$1" \'$1 == n { print $2; exit }\' "$pods"; }',
         'ip_on() { awk -v n="$1" \'$1 == n { print $3; exit }\' "$pods"; }',

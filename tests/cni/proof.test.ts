@@ -45,7 +45,8 @@ describe("proof script", () => {
     assert.match(script, /^for from in 'master' 'k8s-worker-1' 'k8s-worker-2'; do$/m);
     assert.match(script, /nslookup 'kubernetes\.default\.svc\.cluster\.local'/);
     assert.match(script, /kubectl wait --for=condition=Ready node --all --timeout=300s/);
-    assert.match(script, /rollout status daemonset\/labfabric-proof --timeout=300s/);
+    assert.match(script, /rollout status deployment\/coredns --timeout=300s/);
+    assert.match(script, /rollout status daemonset\/labfabric-proof --timeout=600s/);
     assert.match(script, /^trap cleanup EXIT$/m);
   });
 

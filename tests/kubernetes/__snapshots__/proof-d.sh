@@ -10,7 +10,7 @@ pods=$(mktemp)
 cleanup() { rm -f "$pods"; kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-# Bounded waits: every node Ready (the CNI is up), then one probe pod per node
+# Bounded waits: every node Ready (the CNI is up), CoreDNS, then one probe pod per node
 kubectl wait --for=condition=Ready node --all --timeout=300s
 printf '%s\n' 'apiVersion: v1
 kind: Namespace
@@ -57,7 +57,8 @@ spec:
       terminationGracePeriodSeconds: 1
       tolerations:
         - operator: Exists' | kubectl apply -f - >/dev/null
-kubectl -n "$ns" rollout status daemonset/labfabric-proof --timeout=300s
+kubectl -n kube-system rollout status deployment/coredns --timeout=300s
+kubectl -n "$ns" rollout status daemonset/labfabric-proof --timeout=600s
 kubectl -n "$ns" get pods -l app.kubernetes.io/name=labfabric-proof -o jsonpath='{range .items[*]}{.spec.nodeName}{" "}{.metadata.name}{" "}{.status.podIP}{"\n"}{end}' > "$pods"
 pod_on() { awk -v n="$1" '$1 == n { print $2; exit }' "$pods"; }
 ip_on() { awk -v n="$1" '$1 == n { print $3; exit }' "$pods"; }
