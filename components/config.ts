@@ -23,7 +23,8 @@ export function readLabConfig(stack = pulumi.getStack()): LabConfig {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(labSpecSchema.shape)) {
     // Plain string keys are not JSON; an empty string is Pulumi.yaml's "unset" default.
-    const value = key === "sshPublicKey" ? config.get(key) || undefined : config.getObject<unknown>(key);
+    const value =
+      key === "sshPublicKey" ? config.get(key) || undefined : config.getObject<unknown>(key);
     if (value !== undefined) raw[key] = value;
   }
   // A secret committed in plain text is refused even though the engine would accept it.

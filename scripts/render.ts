@@ -1,6 +1,8 @@
 // npm run render -- <Pulumi.<lab>.yaml> --out <dir>
-// The offline view of a lab: validates, plans and writes plan.md (and, as layers land, the
-// per-host scripts and resources.json). Exits non-zero with the validation report on bad input.
+// The offline view of a lab: validates, plans and writes plan.md, the per-host fabric scripts
+// (hosts/<host>/up.sh, down.sh: exactly what the host-fabric component runs) and resources.json
+// (every resource the program registers, through Pulumi's mock runtime, secrets redacted).
+// Exits non-zero with the validation report on bad input, writing nothing.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,11 +10,14 @@ import { formatReport } from "../components/lab/findings";
 import { planMarkdown } from "../components/lab/plan-markdown";
 import { loadLab } from "../components/lab/plan";
 import { readStackFile } from "../components/lab/stack-file";
+import { renderHostScripts } from "../components/host-fabric/scripts";
+import { registeredResources } from "./resources";
 
-export function renderLab(
+export async function renderLab(
   stackFile: string,
   outDir: string,
-): { ok: boolean; report: string; files: string[] } {
+  opts: { resources?: boolean } = {},
+): Promise<{ ok: boolean; report: string; files: string[] }> {
   const stack = readStackFile(stackFile);
   const result = loadLab(stack.raw, stack.lab);
   const findings = [...stack.findings, ...(result.ok ? result.plan.warnings : result.findings)];
@@ -21,7 +26,14 @@ export function renderLab(
   }
   const files: { path: string; content: string }[] = [
     { path: "plan.md", content: planMarkdown(result.plan) },
+    ...(result.plan.spec.fabric.mode === "none"
+      ? []
+      : result.plan.hosts.flatMap(renderHostScripts)),
   ];
+  if (opts.resources !== false) {
+    const resources = await registeredResources(result.plan);
+    files.push({ path: "resources.json", content: `${JSON.stringify(resources, null, 2)}\n` });
+  }
   for (const f of files) {
     const target = join(outDir, f.path);
     mkdirSync(dirname(target), { recursive: true });
@@ -34,7 +46,7 @@ export function renderLab(
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { out: { type: "string", short: "o" } },
@@ -43,7 +55,7 @@ function main(): void {
     console.error("usage: npm run render -- <Pulumi.<lab>.yaml> --out <dir>");
     process.exit(2);
   }
-  const { ok, report, files } = renderLab(positionals[0], values.out);
+  const { ok, report, files } = await renderLab(positionals[0], values.out);
   if (report) console.error(report);
   if (!ok) {
     console.error(`labfabric: ${positionals[0]} is not a valid lab; nothing was rendered.`);
@@ -52,4 +64,4 @@ function main(): void {
   for (const f of files) console.log(`wrote ${f}`);
 }
 
-if (require.main === module) main();
+if (require.main === module) void main();

@@ -64,7 +64,8 @@ function checkNetworks(spec: LabSpec, f: Findings) {
       return;
     }
     const first = cidr.nthAddress(n.cidr, 1);
-    if (!n.adopt && !n.dhcp && gatewayOf(n) !== first) {
+    // A gateway outside the subnet is already reported by validate-addresses.ts.
+    if (!n.adopt && !n.dhcp && gatewayOf(n) !== first && cidr.contains(n.cidr, gatewayOf(n))) {
       f.error(
         `networks[${i}].gateway`,
         n.gateway,

@@ -7,6 +7,8 @@ import { Findings } from "./findings";
 import { FABRIC_NETWORK, findNetwork, kubernetesNodes } from "./nodes";
 import type { LabSpec } from "./schema";
 import { validateAddresses } from "./validate-addresses";
+import { validateKubernetesCluster } from "./validate-kubernetes";
+import { validateLibvirt } from "./validate-libvirt";
 import { validateMtu } from "./validate-mtu";
 
 function duplicates<T>(
@@ -341,5 +343,7 @@ export function validateLab(spec: LabSpec, lab = "lab"): Findings {
   validateAddresses(spec, lab, f);
   validateKubernetes(spec, f);
   validateMtu(spec, f);
+  validateLibvirt(spec, f);
+  validateKubernetesCluster(spec, f);
   return f;
 }

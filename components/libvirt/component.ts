@@ -106,6 +106,11 @@ export class LibvirtLayer extends pulumi.ComponentResource {
   public readonly providers: Record<string, libvirt.Provider>;
   /** Networks per host (created and adopted). */
   public readonly networks: Record<string, LibvirtNetworkOutput[]>;
+  /**
+   * Created nat/route/open networks per host: in routed labs the host fabric waits for them, so
+   * libvirt's firewall chains exist when it opens them for routed peers.
+   */
+  public readonly natNetworks: Record<string, libvirt.Network[]> = {};
   public readonly domains: Record<string, libvirt.Domain>;
   /** Every VM. */
   public readonly vms: LibvirtVmOutput[];
@@ -212,6 +217,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         child(n.fabric ? { dependsOn: fabric } : {}),
       );
       networkIds.set(n.name, net.id);
+      if (!n.fabric) (this.natNetworks[host.host] ??= []).push(net);
       return { ...out, id: net.id };
     });
 

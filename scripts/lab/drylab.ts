@@ -19,7 +19,10 @@ const SWITCH_BRIDGE = "sw0";
 const ROOT_VETH = "lf-root";
 
 export function labDir(): string {
-  return process.env.LABFABRIC_LAB_DIR ?? join(process.env.LABFABRIC_CACHE ?? join(homedir(), ".cache/labfabric"), "drylab");
+  return (
+    process.env.LABFABRIC_LAB_DIR ??
+    join(process.env.LABFABRIC_CACHE ?? join(homedir(), ".cache/labfabric"), "drylab")
+  );
 }
 
 /** The root namespace's address on the underlay: .1 of the hosts' subnet. */
@@ -29,15 +32,21 @@ export function rootAddress(hosts: DryHost[]): string {
 }
 
 function nsExists(ns: string): boolean {
-  return run("ip", ["netns", "list"]).split("\n").some((l) => l.split(" ")[0] === ns);
+  return run("ip", ["netns", "list"])
+    .split("\n")
+    .some((l) => l.split(" ")[0] === ns);
 }
 
 export function ensureKeys(dir = labDir()): { privateKey: string; publicKey: string } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = join(dir, "id_ed25519");
-  if (!existsSync(key)) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "labfabric-drylab", "-f", key]);
+  if (!existsSync(key))
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "labfabric-drylab", "-f", key]);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(`${key}.pub`), { mode: 0o600 });
-  return { privateKey: readFileSync(key, "utf8"), publicKey: readFileSync(`${key}.pub`, "utf8").trim() };
+  return {
+    privateKey: readFileSync(key, "utf8"),
+    publicKey: readFileSync(`${key}.pub`, "utf8").trim(),
+  };
 }
 
 function sshdConfig(dir: string, host: DryHost): string {
@@ -61,7 +70,9 @@ function sshdConfig(dir: string, host: DryHost): string {
 }
 
 export function hostKey(host: DryHost, dir = labDir()): string {
-  const pub = readFileSync(join(dir, host.name, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ");
+  const pub = readFileSync(join(dir, host.name, "ssh_host_ed25519_key.pub"), "utf8")
+    .trim()
+    .split(" ");
   return `${pub[0]} ${pub[1]}`;
 }
 
@@ -80,7 +91,8 @@ export function stopSshd(host: DryHost, dir = labDir()): void {
   if (existsSync(pidFile)) tryRun("kill", [readFileSync(pidFile, "utf8").trim()]);
   // Sessions in flight die with their namespace's processes.
   if (nsExists(host.name)) {
-    for (const pid of run("ip", ["netns", "pids", host.name]).split("\n").filter(Boolean)) tryRun("kill", ["-9", pid]);
+    for (const pid of run("ip", ["netns", "pids", host.name]).split("\n").filter(Boolean))
+      tryRun("kill", ["-9", pid]);
   }
   rmSync(pidFile, { force: true });
 }
@@ -90,8 +102,26 @@ export function startDryLab(hosts: DryHost[], dir = labDir()): void {
   stopDryLab(hosts, dir);
   run("ip", ["netns", "add", SWITCH_NS]);
   inNs(SWITCH_NS, "ip", ["link", "add", SWITCH_BRIDGE, "type", "bridge"]);
-  inNs(SWITCH_NS, "ip", ["link", "set", SWITCH_BRIDGE, "mtu", String(Math.max(...hosts.map((h) => h.mtu))), "up"]);
-  run("ip", ["link", "add", ROOT_VETH, "type", "veth", "peer", "name", "sw-root", "netns", SWITCH_NS]);
+  inNs(SWITCH_NS, "ip", [
+    "link",
+    "set",
+    SWITCH_BRIDGE,
+    "mtu",
+    String(Math.max(...hosts.map((h) => h.mtu))),
+    "up",
+  ]);
+  run("ip", [
+    "link",
+    "add",
+    ROOT_VETH,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "sw-root",
+    "netns",
+    SWITCH_NS,
+  ]);
   run("ip", ["addr", "add", rootAddress(hosts), "dev", ROOT_VETH]);
   run("ip", ["link", "set", ROOT_VETH, "up"]);
   inNs(SWITCH_NS, "ip", ["link", "set", "sw-root", "master", SWITCH_BRIDGE, "up"]);
@@ -99,7 +129,24 @@ export function startDryLab(hosts: DryHost[], dir = labDir()): void {
     run("ip", ["netns", "add", h.name]);
     inNs(h.name, "ip", ["link", "set", "lo", "up"]);
     const swPort = `sw-${h.name}`.slice(0, 15);
-    run("ip", ["link", "add", swPort, "netns", SWITCH_NS, "mtu", String(h.mtu), "type", "veth", "peer", "name", h.interface, "netns", h.name, "mtu", String(h.mtu)]);
+    run("ip", [
+      "link",
+      "add",
+      swPort,
+      "netns",
+      SWITCH_NS,
+      "mtu",
+      String(h.mtu),
+      "type",
+      "veth",
+      "peer",
+      "name",
+      h.interface,
+      "netns",
+      h.name,
+      "mtu",
+      String(h.mtu),
+    ]);
     inNs(SWITCH_NS, "ip", ["link", "set", swPort, "master", SWITCH_BRIDGE, "up"]);
     inNs(h.name, "ip", ["addr", "add", h.address, "dev", h.interface]);
     inNs(h.name, "ip", ["link", "set", h.interface, "up"]);
@@ -121,13 +168,27 @@ export function waitForSsh(hosts: DryHost[], dir = labDir()): void {
 }
 
 export function sshOptions(dir = labDir()): string[] {
-  return ["-i", join(dir, "id_ed25519"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5"];
+  return [
+    "-i",
+    join(dir, "id_ed25519"),
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "ConnectTimeout=5",
+  ];
 }
 
 export function stopDryLab(hosts: DryHost[], dir = labDir()): void {
   for (const h of hosts) {
     stopSshd(h, dir);
-    for (const ns of [vmNamespace(h.name), h.name]) if (nsExists(ns)) tryRun("ip", ["netns", "del", ns]);
+    for (const ns of [vmNamespace(h.name), h.name])
+      if (nsExists(ns)) tryRun("ip", ["netns", "del", ns]);
   }
   if (nsExists(SWITCH_NS)) tryRun("ip", ["netns", "del", SWITCH_NS]);
   tryRun("ip", ["link", "del", ROOT_VETH]);
@@ -150,7 +211,24 @@ export function attachStandIn(host: string, bridge: string, address: string, mtu
   if (nsExists(ns)) run("ip", ["netns", "del", ns]);
   run("ip", ["netns", "add", ns]);
   const port = `vm-${host}`.slice(0, 15);
-  run("ip", ["link", "add", port, "netns", host, "mtu", String(mtu), "type", "veth", "peer", "name", "eth0", "netns", ns, "mtu", String(mtu)]);
+  run("ip", [
+    "link",
+    "add",
+    port,
+    "netns",
+    host,
+    "mtu",
+    String(mtu),
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "eth0",
+    "netns",
+    ns,
+    "mtu",
+    String(mtu),
+  ]);
   inNs(host, "ip", ["link", "set", port, "master", bridge, "up"]);
   inNs(ns, "ip", ["link", "set", "lo", "up"]);
   inNs(ns, "ip", ["addr", "add", address, "dev", "eth0"]);
@@ -175,8 +253,28 @@ export function probeMatrix(standIns: StandIn[]): Probe[] {
       if (a === b) continue;
       const ip = b.address.split("/")[0];
       const ping = tryInNs(a.ns, "ping", ["-c", "2", "-i", "0.2", "-W", "2", ip]).ok;
-      const fullSize = tryInNs(a.ns, "ping", ["-c", "1", "-W", "2", "-M", "do", "-s", String(a.mtu - 28), ip]).ok;
-      const oversizeRefused = !tryInNs(a.ns, "ping", ["-c", "1", "-W", "2", "-M", "do", "-s", String(a.mtu - 27), ip]).ok;
+      const fullSize = tryInNs(a.ns, "ping", [
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "-M",
+        "do",
+        "-s",
+        String(a.mtu - 28),
+        ip,
+      ]).ok;
+      const oversizeRefused = !tryInNs(a.ns, "ping", [
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "-M",
+        "do",
+        "-s",
+        String(a.mtu - 27),
+        ip,
+      ]).ok;
       out.push({ from: a.host, to: b.host, ping, fullSize, oversizeRefused });
     }
   }
@@ -190,7 +288,9 @@ export function hostFootprint(host: string): string {
     tryInNs(host, "ip", ["-o", "addr", "show"]).out.replace(/^\d+: /gm, ""),
     tryInNs(host, "ip", ["route", "show", "table", "all"]).out,
     tryInNs(host, "bridge", ["fdb", "show"]).out,
-    tryInNs(host, "iptables-save", []).out.replace(/^#.*$/gm, "").replace(/\[\d+:\d+\]/g, ""),
+    tryInNs(host, "iptables-save", [])
+      .out.replace(/^#.*$/gm, "")
+      .replace(/\[\d+:\d+\]/g, ""),
   ];
   return parts.join("\n---\n");
 }

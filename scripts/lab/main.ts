@@ -6,7 +6,19 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadLab, type LabPlan } from "../../components/lab/plan";
 import { readStackFile } from "../../components/lab/stack-file";
-import { attachStandIn, ensureKeys, hostKey, labDir, probeMatrix, startDryLab, stopDryLab, vmNamespace, type DryHost, type Probe, type StandIn } from "./drylab";
+import {
+  attachStandIn,
+  ensureKeys,
+  hostKey,
+  labDir,
+  probeMatrix,
+  startDryLab,
+  stopDryLab,
+  vmNamespace,
+  type DryHost,
+  type Probe,
+  type StandIn,
+} from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
 import { run, tryRun } from "./sh";
 
@@ -18,7 +30,12 @@ export function devPlan(): LabPlan {
 }
 
 export function dryHosts(plan: LabPlan): DryHost[] {
-  return plan.hosts.map((h) => ({ name: h.host, address: h.underlay.address, interface: h.underlay.interface, mtu: h.underlay.mtu }));
+  return plan.hosts.map((h) => ({
+    name: h.host,
+    address: h.underlay.address,
+    interface: h.underlay.interface,
+    mtu: h.underlay.mtu,
+  }));
 }
 
 /** One stand-in VM per host on its fabric bridge, addressed from the top of the VM subnet. */
@@ -37,17 +54,25 @@ export function removeStandIns(plan: LabPlan): void {
 }
 
 export function report(plan: LabPlan, probes: Probe[]): string {
-  const lines = [`labfabric dry lab "${plan.lab}": ${plan.hosts.length} hosts, fabric ${plan.spec.fabric.mode}`];
+  const lines = [
+    `labfabric dry lab "${plan.lab}": ${plan.hosts.length} hosts, fabric ${plan.spec.fabric.mode}`,
+  ];
   for (const h of plan.hosts) {
     const v = h.vxlan;
     const peers = v ? (v.remote ? `remote ${v.remote}` : `FDB -> ${v.fdbPeers.join(", ")}`) : "";
-    lines.push(`  ${h.host.padEnd(8)} ${h.underlay.address.padEnd(16)} ${v ? `${v.bridge} ${v.bridgeAddress}, ${v.device} VNI ${v.vni} udp/${v.port}, ${peers}` : h.mode}`);
+    lines.push(
+      `  ${h.host.padEnd(8)} ${h.underlay.address.padEnd(16)} ${v ? `${v.bridge} ${v.bridgeAddress}, ${v.device} VNI ${v.vni} udp/${v.port}, ${peers}` : h.mode}`,
+    );
   }
-  lines.push(`  MTU: ${plan.mtu.paths.map((p) => p.layers.map((l) => `${l.layer} ${l.mtu}`).join(" -> ")).join(" | ")}`);
+  lines.push(
+    `  MTU: ${plan.mtu.paths.map((p) => p.layers.map((l) => `${l.layer} ${l.mtu}`).join(" -> ")).join(" | ")}`,
+  );
   lines.push("  probe matrix (ping / DF at planned MTU / DF +1 refused):");
   for (const p of probes) {
     const mark = (b: boolean) => (b ? "ok " : "FAIL");
-    lines.push(`    ${p.from} -> ${p.to}: ${mark(p.ping)} / ${mark(p.fullSize)} / ${mark(p.oversizeRefused)}`);
+    lines.push(
+      `    ${p.from} -> ${p.to}: ${mark(p.ping)} / ${mark(p.fullSize)} / ${mark(p.oversizeRefused)}`,
+    );
   }
   return lines.join("\n");
 }
@@ -81,11 +106,25 @@ export function prepareLab(): LabContext {
 
 /** Rewrites one key of the lab's stack config (e.g. the VNI) for the next `up`. */
 export function setLabConfig(ctx: LabContext, path: string, value: string): void {
-  mustPulumi(ctx.env, ["config", "set", "--path", path, value, "--stack", STACK, "--config-file", ctx.configFile]);
+  mustPulumi(ctx.env, [
+    "config",
+    "set",
+    "--path",
+    path,
+    value,
+    "--stack",
+    STACK,
+    "--config-file",
+    ctx.configFile,
+  ]);
 }
 
 export function labPulumiUp(ctx: LabContext, echo = true): void {
-  mustPulumi(ctx.env, ["up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", ctx.configFile], { echo });
+  mustPulumi(
+    ctx.env,
+    ["up", "--yes", "--skip-preview", "--stack", STACK, "--config-file", ctx.configFile],
+    { echo },
+  );
 }
 
 export function labUp(): { plan: LabPlan; probes: Probe[] } {
@@ -111,7 +150,11 @@ export function labDown(): void {
   const env = toolchainEnv(dir);
   removeStandIns(plan);
   const configFile = join(dir, "Pulumi.dev.yaml");
-  const r = pulumi(env, ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile], { echo: true });
+  const r = pulumi(
+    env,
+    ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile],
+    { echo: true },
+  );
   if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
   stopDryLab(dryHosts(plan), dir);
   for (const h of plan.hosts) rmSync(h.root, { recursive: true, force: true });

@@ -16,7 +16,10 @@ export function toolchainEnv(labDir: string): NodeJS.ProcessEnv {
   const dump = execFileSync("bash", ["-c", `source "$1" >&2 && env -0`, "env", script], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, LABFABRIC_STATE_DIR: process.env.LABFABRIC_STATE_DIR ?? join(labDir, "state") },
+    env: {
+      ...process.env,
+      LABFABRIC_STATE_DIR: process.env.LABFABRIC_STATE_DIR ?? join(labDir, "state"),
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
   const env: NodeJS.ProcessEnv = {};
@@ -25,7 +28,8 @@ export function toolchainEnv(labDir: string): NodeJS.ProcessEnv {
     env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   const passFile = join(labDir, "passphrase");
-  if (!existsSync(passFile)) writeFileSync(passFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
+  if (!existsSync(passFile))
+    writeFileSync(passFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
   env.PULUMI_CONFIG_PASSPHRASE_FILE = passFile;
   delete env.PULUMI_CONFIG_PASSPHRASE;
   return env;
@@ -37,7 +41,11 @@ export interface PulumiResult {
   stderr: string;
 }
 
-export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string; echo?: boolean; timeoutMs?: number } = {}): PulumiResult {
+export function pulumi(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  opts: { input?: string; echo?: boolean; timeoutMs?: number } = {},
+): PulumiResult {
   const r = spawnSync("pulumi", [...args, "--non-interactive"], {
     cwd: REPO,
     env,
@@ -50,9 +58,14 @@ export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input?: s
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-export function mustPulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input?: string; echo?: boolean; timeoutMs?: number } = {}): PulumiResult {
+export function mustPulumi(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  opts: { input?: string; echo?: boolean; timeoutMs?: number } = {},
+): PulumiResult {
   const r = pulumi(env, args, opts);
-  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
 
@@ -60,17 +73,44 @@ export function mustPulumi(env: NodeJS.ProcessEnv, args: string[], opts: { input
  * The dev stack's config, copied out of the repo with each host's SSH host key pinned and the
  * lab's private key set as a secret (encrypted with the lab's passphrase).
  */
-export function prepareStackConfig(env: NodeJS.ProcessEnv, labDir: string, hostKeys: Record<string, string>, privateKey: string, overrides: (cfg: Record<string, unknown>) => void = () => {}): string {
-  const doc = parse(readFileSync(join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+export function prepareStackConfig(
+  env: NodeJS.ProcessEnv,
+  labDir: string,
+  hostKeys: Record<string, string>,
+  privateKey: string,
+  overrides: (cfg: Record<string, unknown>) => void = () => {},
+): string {
+  const doc = parse(readFileSync(join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
   const hosts = doc.config["labfabric:hosts"] as { name: string; ssh: Record<string, unknown> }[];
   for (const h of hosts) h.ssh.hostKey = hostKeys[h.name];
   overrides(doc.config);
   const file = join(labDir, "Pulumi.dev.yaml");
-  const previous = existsSync(file) ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  const previous = existsSync(file)
+    ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+    : {};
   // Keep the salt and encrypted key of an earlier run so the stack's secrets stay readable.
-  writeFileSync(file, stringify({ ...previous, config: { ...((previous.config as object) ?? {}), ...doc.config } }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    stringify({ ...previous, config: { ...((previous.config as object) ?? {}), ...doc.config } }),
+    { mode: 0o600 },
+  );
   mkdirSync(labDir, { recursive: true });
   mustPulumi(env, ["stack", "select", STACK, "--create"]);
-  mustPulumi(env, ["config", "set", "--secret", "labfabric:sshPrivateKey", "--config-file", file, "--stack", STACK], { input: privateKey });
+  mustPulumi(
+    env,
+    [
+      "config",
+      "set",
+      "--secret",
+      "labfabric:sshPrivateKey",
+      "--config-file",
+      file,
+      "--stack",
+      STACK,
+    ],
+    { input: privateKey },
+  );
   return file;
 }

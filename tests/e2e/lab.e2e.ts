@@ -6,90 +6,158 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { hostFootprint, startSshd, stopDryLab, stopSshd, waitForSsh } from "../../scripts/lab/drylab";
-import { allPass, dryHosts, labPulumiUp, prepareLab, proveLab, removeStandIns, report, setLabConfig, type LabContext } from "../../scripts/lab/main";
+import {
+  hostFootprint,
+  startSshd,
+  stopDryLab,
+  stopSshd,
+  waitForSsh,
+} from "../../scripts/lab/drylab";
+import {
+  allPass,
+  dryHosts,
+  labPulumiUp,
+  prepareLab,
+  proveLab,
+  removeStandIns,
+  report,
+  setLabConfig,
+  type LabContext,
+} from "../../scripts/lab/main";
 import { pulumi, REPO, STACK } from "../../scripts/lab/pulumi";
 import { tryInNs, tryRun } from "../../scripts/lab/sh";
 
 const isRoot = process.getuid?.() === 0;
 const E2E_TIMEOUT_MS = 25 * 60_000;
 
-describe("dry lab with the real engine", { skip: isRoot ? false : "needs root for network namespaces", timeout: E2E_TIMEOUT_MS }, () => {
-  let ctx: LabContext;
-  const before_: Record<string, string> = {};
+describe(
+  "dry lab with the real engine",
+  { skip: isRoot ? false : "needs root for network namespaces", timeout: E2E_TIMEOUT_MS },
+  () => {
+    let ctx: LabContext;
+    const before_: Record<string, string> = {};
 
-  before(() => {
-    ctx = prepareLab();
-    for (const h of ctx.plan.hosts) before_[h.host] = hostFootprint(h.host);
-  });
+    before(() => {
+      ctx = prepareLab();
+      for (const h of ctx.plan.hosts) before_[h.host] = hostFootprint(h.host);
+    });
 
-  after(() => {
-    if (!ctx) return;
-    removeStandIns(ctx.plan);
-    pulumi(ctx.env, ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", ctx.configFile]);
-    stopDryLab(dryHosts(ctx.plan), ctx.dir);
-  });
+    after(() => {
+      if (!ctx) return;
+      removeStandIns(ctx.plan);
+      pulumi(ctx.env, [
+        "destroy",
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        STACK,
+        "--config-file",
+        ctx.configFile,
+      ]);
+      stopDryLab(dryHosts(ctx.plan), ctx.dir);
+    });
 
-  test("pulumi up applies the fabric and every VM pair passes ping and a DF probe at the planned MTU", () => {
-    labPulumiUp(ctx, false);
-    const probes = proveLab(ctx.plan);
-    console.log(report(ctx.plan, probes));
-    assert.equal(probes.length, ctx.plan.hosts.length * (ctx.plan.hosts.length - 1));
-    assert.ok(allPass(probes), report(ctx.plan, probes));
-  });
+    test("pulumi up applies the fabric and every VM pair passes ping and a DF probe at the planned MTU", () => {
+      labPulumiUp(ctx, false);
+      const probes = proveLab(ctx.plan);
+      console.log(report(ctx.plan, probes));
+      assert.equal(probes.length, ctx.plan.hosts.length * (ctx.plan.hosts.length - 1));
+      assert.ok(allPass(probes), report(ctx.plan, probes));
+    });
 
-  test("a second up has nothing to do", () => {
-    const r = pulumi(ctx.env, ["preview", "--expect-no-changes", "--stack", STACK, "--config-file", ctx.configFile]);
-    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  });
+    test("a second up has nothing to do", () => {
+      const r = pulumi(ctx.env, [
+        "preview",
+        "--expect-no-changes",
+        "--stack",
+        STACK,
+        "--config-file",
+        ctx.configFile,
+      ]);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    });
 
-  test("changing the VNI re-applies the fabric and the lab still passes", () => {
-    setLabConfig(ctx, "labfabric:fabric.vni", "43");
-    labPulumiUp(ctx, false);
-    for (const h of ctx.plan.hosts) {
-      const link = tryInNs(h.host, "ip", ["-d", "link", "show", ctx.plan.spec.fabric.vxlanDevice]).out;
-      assert.match(link, /vxlan id 43 /, `${h.host}: ${link}`);
-    }
-    assert.ok(allPass(proveLab(ctx.plan)));
-  });
+    test("changing the VNI re-applies the fabric and the lab still passes", () => {
+      setLabConfig(ctx, "labfabric:fabric.vni", "43");
+      labPulumiUp(ctx, false);
+      for (const h of ctx.plan.hosts) {
+        const link = tryInNs(h.host, "ip", [
+          "-d",
+          "link",
+          "show",
+          ctx.plan.spec.fabric.vxlanDevice,
+        ]).out;
+        assert.match(link, /vxlan id 43 /, `${h.host}: ${link}`);
+      }
+      assert.ok(allPass(proveLab(ctx.plan)));
+    });
 
-  test("killing SSH on a host mid-up, then re-running, converges", async () => {
-    setLabConfig(ctx, "labfabric:fabric.vni", "42");
-    const victim = dryHosts(ctx.plan)[1];
-    const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK, "--config-file", ctx.configFile];
-    const child = spawn("pulumi", args, { cwd: REPO, env: ctx.env, stdio: "ignore" });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    // Cut the host off while the engine is working on it.
-    await new Promise((r) => setTimeout(r, 1500));
-    stopSshd(victim, ctx.dir);
-    const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 10 * 60_000))]);
-    if (code === null) child.kill("SIGKILL");
-    startSshd(victim, ctx.dir);
-    waitForSsh([victim], ctx.dir);
-    labPulumiUp(ctx, false);
-    assert.ok(allPass(proveLab(ctx.plan)));
-    const again = pulumi(ctx.env, ["preview", "--expect-no-changes", "--stack", STACK, "--config-file", ctx.configFile]);
-    assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
-  });
+    test("killing SSH on a host mid-up, then re-running, converges", async () => {
+      setLabConfig(ctx, "labfabric:fabric.vni", "42");
+      const victim = dryHosts(ctx.plan)[1];
+      const args = [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--non-interactive",
+        "--stack",
+        STACK,
+        "--config-file",
+        ctx.configFile,
+      ];
+      const child = spawn("pulumi", args, { cwd: REPO, env: ctx.env, stdio: "ignore" });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      // Cut the host off while the engine is working on it.
+      await new Promise((r) => setTimeout(r, 1500));
+      stopSshd(victim, ctx.dir);
+      const code = await Promise.race([
+        exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 10 * 60_000)),
+      ]);
+      if (code === null) child.kill("SIGKILL");
+      startSshd(victim, ctx.dir);
+      waitForSsh([victim], ctx.dir);
+      labPulumiUp(ctx, false);
+      assert.ok(allPass(proveLab(ctx.plan)));
+      const again = pulumi(ctx.env, [
+        "preview",
+        "--expect-no-changes",
+        "--stack",
+        STACK,
+        "--config-file",
+        ctx.configFile,
+      ]);
+      assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+    });
 
-  test("no secret of the lab appears in the repo, the state or the output", () => {
-    const key = readFileSync(join(ctx.dir, "id_ed25519"), "utf8");
-    const keyBody = key.split("\n")[1];
-    const passphrase = readFileSync(join(ctx.dir, "passphrase"), "utf8");
-    const state = pulumi(ctx.env, ["stack", "export", "--stack", STACK]);
-    assert.equal(state.code, 0);
-    assert.ok(!state.stdout.includes(keyBody), "private key in the state file in plaintext");
-    assert.ok(!state.stdout.includes(passphrase), "passphrase in the state file");
-    const outputs = pulumi(ctx.env, ["stack", "output", "--json", "--stack", STACK]);
-    assert.ok(!outputs.stdout.includes(keyBody));
-    const tracked = tryRun("git", ["-C", REPO, "grep", "-l", "-F", keyBody]);
-    assert.equal(tracked.out.trim(), "", "private key in a tracked file");
-  });
+    test("no secret of the lab appears in the repo, the state or the output", () => {
+      const key = readFileSync(join(ctx.dir, "id_ed25519"), "utf8");
+      const keyBody = key.split("\n")[1];
+      const passphrase = readFileSync(join(ctx.dir, "passphrase"), "utf8");
+      const state = pulumi(ctx.env, ["stack", "export", "--stack", STACK]);
+      assert.equal(state.code, 0);
+      assert.ok(!state.stdout.includes(keyBody), "private key in the state file in plaintext");
+      assert.ok(!state.stdout.includes(passphrase), "passphrase in the state file");
+      const outputs = pulumi(ctx.env, ["stack", "output", "--json", "--stack", STACK]);
+      assert.ok(!outputs.stdout.includes(keyBody));
+      const tracked = tryRun("git", ["-C", REPO, "grep", "-l", "-F", keyBody]);
+      assert.equal(tracked.out.trim(), "", "private key in a tracked file");
+    });
 
-  test("destroy leaves no device, route, FDB entry or rule behind", () => {
-    removeStandIns(ctx.plan);
-    const r = pulumi(ctx.env, ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", ctx.configFile]);
-    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    for (const h of ctx.plan.hosts) assert.equal(hostFootprint(h.host), before_[h.host], `${h.host} differs after destroy`);
-  });
-});
+    test("destroy leaves no device, route, FDB entry or rule behind", () => {
+      removeStandIns(ctx.plan);
+      const r = pulumi(ctx.env, [
+        "destroy",
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        STACK,
+        "--config-file",
+        ctx.configFile,
+      ]);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      for (const h of ctx.plan.hosts)
+        assert.equal(hostFootprint(h.host), before_[h.host], `${h.host} differs after destroy`);
+    });
+  },
+);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { formatReport } from "../../components/lab/findings";
 import type { NodeOutput } from "../../components/lab/node-outputs";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
+import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
+import { labSpecSchema } from "../../components/lab/schema";
 import { STACKS, stackRaw } from "../lab/helpers";
 import type { ResolvedNode } from "../../components/kubernetes/kubeadm-config";
 
@@ -35,6 +36,13 @@ export const FLOATING: Record<string, string> = {
 
 export function raw(s: Scenario): Raw {
   return stackRaw(STACKS[s]) as Raw;
+}
+
+/** A plan built WITHOUT validation: for proving a component's own refusal of a bad plan. */
+export function unvalidatedPlanOf(s: Scenario, adjust: (r: Raw) => void): LabPlan {
+  const r = raw(s);
+  adjust(r);
+  return planLab(labSpecSchema.parse(r), LABS[s]);
 }
 
 export function planOf(s: Scenario, adjust: (r: Raw) => void = () => {}): LabPlan {

@@ -193,12 +193,20 @@ describe("Kubernetes and the CNI", () => {
     ]);
   });
 
-  it("warns when Cilium's default pool covers the 10.x node subnet and the service range", () => {
-    const plan = load(
+  it("fails when Cilium's default pool covers the 10.x node subnet and the service range", () => {
+    // The warning names every range the default pool swallows; the cluster check refuses it
+    // because node and service addresses would be shadowed (validate-kubernetes.ts).
+    assertFails(
       vxlanLab((s) => ((s.kubernetes!.cni = { plugin: "cilium" }), delete s.kubernetes!.podSubnet)),
+      [
+        pool("cilium", "10.0.0.0/8", "10.39.0.0/24, 10.96.0.0/12"),
+        E(
+          "kubernetes.podSubnet",
+          "(unset)",
+          "is unset, and cilium's default pool 10.0.0.0/8 overlaps node network 10.39.0.0/24 (cp-0, w-0) and kubernetes.serviceSubnet 10.96.0.0/12: pod addresses would shadow nodes or services",
+          "set kubernetes.podSubnet to a private range no node network uses, e.g. 172.16.0.0/16",
+        ),
+      ],
     );
-    assert.deepEqual(warningsOf(plan), [
-      pool("cilium", "10.0.0.0/8", "10.39.0.0/24, 10.96.0.0/12"),
-    ]);
   });
 });

@@ -20,6 +20,9 @@ export type HostInput = NonNullable<LabSpecInput["hosts"]>[number];
 export type VmInput = NonNullable<LabSpecInput["vms"]>[number];
 
 export const IMAGE = "/var/lib/libvirt/images/rocky9.qcow2";
+/** The lab's public key: VMs get it, so labs with VMs load without the "no key" warning. */
+export const PUBLIC_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHd6aW5kb3dzbGFiZmFicmljdGVzdGtleTAwMDAw lab@test";
 
 export function host(n: number, mtu = 1500, extra: Partial<HostInput> = {}): HostInput {
   const address = `192.168.0.${10 + n}`;
@@ -59,6 +62,7 @@ export function vxlanLab(edit: (s: LabSpecInput) => void = () => {}): LabSpecInp
     hosts: [host(1), host(2)],
     fabric: { mode: "vxlan", vni: 42, vmSubnet: "10.39.0.0/24" },
     libvirt: { images: { rocky9: IMAGE } },
+    sshPublicKey: PUBLIC_KEY,
     vms: [vm("cp-0", "h1", "fabric", { role: "control-plane" }), vm("w-0", "h2", "fabric")],
     kubernetes: { enabled: true, podSubnet: "172.16.0.0/16", cni: { plugin: "calico" } },
   };
@@ -74,6 +78,7 @@ export function routedLab(edit: (s: LabSpecInput) => void = () => {}): LabSpecIn
       host(2, 1500, { internalAddress: "10.10.10.2/24" }),
     ],
     fabric: { mode: "routed" },
+    sshPublicKey: PUBLIC_KEY,
     networks: [
       { name: "nat1", host: "h1", bridge: "virbr10", cidr: "172.20.112.0/24" },
       { name: "nat2", host: "h2", bridge: "virbr11", cidr: "172.20.113.0/24" },

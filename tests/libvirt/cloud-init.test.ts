@@ -64,10 +64,7 @@ const NETWORK_CONFIG_D = `ethernets:
 version: 2
 `;
 
-const USER_DATA_D = USER_DATA_A.replace("worker-2", "master").replace(
-  `    ssh_authorized_keys: [ ${PUBLIC_KEY} ]\n`,
-  "",
-);
+const USER_DATA_D = USER_DATA_A.replace("worker-2", "master");
 
 describe("cloud-init for scenario A (VXLAN stretch)", () => {
   const plan = planLibvirt(loadScenario(STACK_A, (raw) => (raw.sshPublicKey = PUBLIC_KEY)));
@@ -99,7 +96,7 @@ describe("cloud-init for scenario A (VXLAN stretch)", () => {
 });
 
 describe("cloud-init for scenario D (routed libvirt NAT)", () => {
-  const plan = planLibvirt(loadScenario(STACK_D));
+  const plan = planLibvirt(loadScenario(STACK_D, (raw) => (raw.sshPublicKey = PUBLIC_KEY)));
   const ci = plan.hosts[0].vms[0].cloudInit;
 
   it("renders master's documents as pinned", () => {

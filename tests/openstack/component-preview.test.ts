@@ -21,7 +21,7 @@ it("registers scenario B's resources in preview", async () => {
   await settle();
   assert.deepEqual(counts("pb"), {
     flavor: 0,
-    keypair: 0,
+    keypair: 1,
     instance: 4,
     group: 3,
     rule: 13,

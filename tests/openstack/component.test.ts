@@ -37,11 +37,11 @@ describe("scenario B: four instances, Calico IPIP", () => {
     layer = await build(name, plan(B));
   });
 
-  it("registers the expected resources, and none for the adopted flavor and keypair", () => {
+  it("registers the expected resources: the keypair from the lab key, none for the adopted flavor", () => {
     const count = (t: string) => childrenOf(name, t).length;
     assert.deepEqual(Object.fromEntries(Object.entries(T).map(([k, t]) => [k, count(t)])), {
       flavor: 0,
-      keypair: 0,
+      keypair: 1,
       instance: 4,
       group: 3,
       rule: 13,
@@ -51,7 +51,9 @@ describe("scenario B: four instances, Calico IPIP", () => {
       provider: 0,
     });
     assert.ok(calls.some((c) => c.token.endsWith("getFlavor") && c.inputs.name === "m1.large"));
-    assert.ok(calls.some((c) => c.token.endsWith("getKeypair") && c.inputs.name === "k8s-lab"));
+    // The stack carries the lab's public key, so the keypair is created from it, not looked up.
+    assert.ok(!calls.some((c) => c.token.endsWith("getKeypair")));
+    assert.match(String(inputs(name, T.keypair)[0].publicKey), /^ssh-ed25519 /);
     assert.ok(
       calls.some(
         (c) =>

@@ -92,10 +92,15 @@ const CASES: [keyof typeof STACKS, string, string[]][] = [
 
 describe("renderLab writes plan.md for every stack", () => {
   for (const [stack, report, lines] of CASES) {
-    it(`renders ${stack} with ${report ? "exactly its warning" : "no warnings"}`, () => {
+    it(`renders ${stack} with ${report ? "exactly its warning" : "no warnings"}`, async () => {
       const out = freshDir();
-      const result = renderLab(STACKS[stack], out);
-      assert.deepEqual(result, { ok: true, report, files: [join(out, "plan.md")] });
+      const result = await renderLab(STACKS[stack], out, { resources: false });
+      assert.deepEqual(
+        [result.ok, result.report, result.files[0]],
+        [true, report, join(out, "plan.md")],
+      );
+      // The per-host fabric scripts, exactly what the host-fabric component runs.
+      for (const f of result.files.slice(1)) assert.match(f, /\/hosts\/[a-z0-9-]+\/(up|down)\.sh$/);
       const md = readFileSync(join(out, "plan.md"), "utf8");
       assert.match(md, /^# Lab `[a-z0-9-]+`\n/);
       assert.match(md, /\n```mermaid\nflowchart LR\n[\s\S]+?\n```\n/);
@@ -115,10 +120,10 @@ describe("renderLab writes plan.md for every stack", () => {
     });
   }
 
-  it("renders the same plan.md twice (deterministic)", () => {
+  it("renders the same plan.md twice (deterministic)", async () => {
     const [x, y] = [freshDir(), freshDir()];
-    renderLab(STACKS.a, x);
-    renderLab(STACKS.a, y);
+    await renderLab(STACKS.a, x, { resources: false });
+    await renderLab(STACKS.a, y, { resources: false });
     assert.equal(
       readFileSync(join(x, "plan.md"), "utf8"),
       readFileSync(join(y, "plan.md"), "utf8"),
@@ -149,18 +154,18 @@ describe("a broken stack file renders nothing", () => {
   const file = join(scratch, "Pulumi.broken.yaml");
   writeFileSync(file, BROKEN);
 
-  it("fails with a report naming every bad key, and writes nothing", () => {
+  it("fails with a report naming every bad key, and writes nothing", async () => {
     const out = freshDir();
-    assert.deepEqual(renderLab(file, out), { ok: false, report: BROKEN_REPORT, files: [] });
+    assert.deepEqual(await renderLab(file, out), { ok: false, report: BROKEN_REPORT, files: [] });
     assert.equal(existsSync(out), false);
   });
 
-  it("fails when only the stack file is wrong (a plaintext secret in an otherwise valid lab)", () => {
+  it("fails when only the stack file is wrong (a plaintext secret in an otherwise valid lab)", async () => {
     const devWithKey = `${readFileSync(STACKS.dev, "utf8")}  labfabric:sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----"\n`;
     const leaky = join(scratch, "Pulumi.leaky.yaml");
     writeFileSync(leaky, devWithKey);
     const out = freshDir();
-    const result = renderLab(leaky, out);
+    const result = await renderLab(leaky, out);
     assert.deepEqual([result.ok, result.files], [false, []]);
     assert.equal(result.report, BROKEN_REPORT.split("\n")[0]);
     assert.equal(existsSync(out), false);

@@ -1,0 +1,113 @@
+// The whole lab as layers: host fabric -> libvirt -> OpenStack -> kubeadm -> CNI, each layer's
+// outputs feeding the next. index.ts calls this with the validated plan; `npm run render`
+// calls it under Pulumi's mock runtime to list every resource without an engine.
+import * as pulumi from "@pulumi/pulumi";
+import { CniRelease } from "./cni/component";
+import type { LabSecrets } from "./config";
+import { HostFabric } from "./host-fabric/component";
+import { KubeadmCluster } from "./kubernetes/cluster";
+import * as cidr from "./lab/cidr";
+import type { NodeOutput } from "./lab/node-outputs";
+import type { LabPlan } from "./lab/plan";
+import { LibvirtLayer } from "./libvirt/component";
+import { OpenstackLayer, openstackProvider } from "./openstack/component";
+import { sshConnection } from "./ssh/connection";
+
+export interface LabStack {
+  fabric: HostFabric[];
+  libvirt?: LibvirtLayer;
+  openstack?: OpenstackLayer;
+  cluster?: KubeadmCluster;
+  cni?: CniRelease;
+}
+
+/** Existing machines named in kubernetes.nodes, in the shape the machine layers hand on. */
+export function existingNodes(plan: LabPlan): NodeOutput[] {
+  return plan.spec.kubernetes.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    source: "host" as const,
+    address: pulumi.output(cidr.addressOf(n.address)),
+    addresses: pulumi.output<Record<string, string>>({ node: cidr.addressOf(n.address) }),
+    ...(n.ssh.address !== cidr.addressOf(n.address)
+      ? { publicAddress: pulumi.output(n.ssh.address) }
+      : {}),
+    ssh: {
+      port: n.ssh.port,
+      user: n.ssh.user,
+      ...(n.ssh.hostKey ? { hostKey: n.ssh.hostKey } : {}),
+    },
+    mtu: n.mtu,
+  }));
+}
+
+function requireKey(secrets: LabSecrets, why: string): pulumi.Output<string> {
+  if (!secrets.sshPrivateKey) {
+    throw new pulumi.RunError(
+      `labfabric:sshPrivateKey is not set, and ${why} needs it. ` +
+        "Fix: pulumi config set --secret labfabric:sshPrivateKey < ~/.ssh/<lab key>",
+    );
+  }
+  return secrets.sshPrivateKey;
+}
+
+export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
+  const { spec } = plan;
+  const stack: LabStack = { fabric: [] };
+  // In routed labs the fabric opens libvirt's NAT firewall, whose chains exist once the NAT
+  // networks run: each host's fabric waits for its networks (resolved once the layer exists).
+  let natNetworksReady: (byHost: Record<string, pulumi.Resource[]>) => void = () => {};
+  const natNetworks = new Promise<Record<string, pulumi.Resource[]>>((r) => (natNetworksReady = r));
+  if (spec.fabric.mode !== "none") {
+    const key = requireKey(secrets, "the host fabric");
+    stack.fabric = plan.hosts.map((h) => {
+      const host = spec.hosts.find((x) => x.name === h.host)!;
+      const dependsOn =
+        spec.fabric.mode === "routed" ? natNetworks.then((m) => m[h.host] ?? []) : [];
+      return new HostFabric(
+        `fabric-${h.host}`,
+        { plan: h, connection: sshConnection({ ...host.ssh }, key) },
+        { dependsOn },
+      );
+    });
+  }
+  try {
+    if (spec.vms.length > 0 || spec.networks.some((n) => !n.adopt)) {
+      const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
+      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric });
+    }
+  } finally {
+    natNetworksReady(stack.libvirt?.natNetworks ?? {});
+  }
+  if (spec.openstack.enabled) {
+    const provider =
+      secrets.openstackPassword || secrets.openstackApplicationCredentialSecret
+        ? openstackProvider("openstack", {
+            password: secrets.openstackPassword,
+            applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
+          })
+        : undefined;
+    stack.openstack = new OpenstackLayer("openstack", { plan, provider });
+  }
+  if (spec.kubernetes.enabled) {
+    const nodes = [
+      ...(stack.libvirt?.nodes ?? []),
+      ...(stack.openstack?.nodes ?? []),
+      ...existingNodes(plan),
+    ];
+    const cluster = new KubeadmCluster(
+      "cluster",
+      { plan, nodes, privateKey: requireKey(secrets, "kubeadm over SSH") },
+      { dependsOn: [...stack.fabric] },
+    );
+    stack.cluster = cluster;
+    stack.cni = new CniRelease("cni", {
+      plan,
+      provider: cluster.provider,
+      endpoint: cluster.endpoint,
+      nodeAddresses: cluster.nodeAddresses,
+      ...(spec.kubernetes.proof ? { proof: cluster.controlPlane } : {}),
+    });
+  }
+  return stack;
+}
