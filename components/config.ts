@@ -7,6 +7,12 @@ import { loadLab, type LabPlan } from "./lab/plan";
 import { labSpecSchema, SECRET_KEYS } from "./lab/schema";
 import { readStackFile } from "./lab/stack-file";
 
+// The SDK knows which config values arrived encrypted but does not export it in its typings.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as {
+  isConfigSecret: (key: string) => boolean;
+};
+
 export interface LabSecrets {
   sshPrivateKey?: pulumi.Output<string>;
   openstackPassword?: pulumi.Output<string>;
@@ -40,9 +46,19 @@ export function readLabConfig(stack = pulumi.getStack()): LabConfig {
   }
   for (const w of result.plan.warnings) pulumi.log.warn(formatReport([w]));
   const secrets: LabSecrets = {};
+  const plaintext: string[] = [];
   for (const key of SECRET_KEYS) {
-    const value = config.getSecret(key);
-    if (value !== undefined) secrets[key] = value;
+    // Pulumi.yaml defaults each secret to "" (declared keys need a default): empty means unset.
+    if (!pulumi.runtime.getConfig(`labfabric:${key}`)) continue;
+    if (!isConfigSecret(`labfabric:${key}`)) plaintext.push(key);
+    secrets[key] = config.requireSecret(key);
+  }
+  if (plaintext.length > 0) {
+    throw new pulumi.RunError(
+      plaintext
+        .map((k) => `ERROR labfabric:${k} is stored in plain text. Fix: pulumi config set --secret labfabric:${k} < file`)
+        .join("\n"),
+    );
   }
   return { plan: result.plan, secrets };
 }

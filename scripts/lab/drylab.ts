@@ -127,6 +127,12 @@ export function startDryLab(hosts: DryHost[], dir = labDir()): void {
   inNs(SWITCH_NS, "ip", ["link", "set", "sw-root", "master", SWITCH_BRIDGE, "up"]);
   for (const h of hosts) {
     run("ip", ["netns", "add", h.name]);
+    // The lab is IPv4-only; without IPv6, link-local DAD does not change the host under test.
+    inNs(h.name, "sysctl", [
+      "-qw",
+      "net.ipv6.conf.all.disable_ipv6=1",
+      "net.ipv6.conf.default.disable_ipv6=1",
+    ]);
     inNs(h.name, "ip", ["link", "set", "lo", "up"]);
     const swPort = `sw-${h.name}`.slice(0, 15);
     run("ip", [

@@ -70,6 +70,23 @@ export function mustPulumi(
 }
 
 /**
+ * Selects (creating if needed) the dev stack. Creating a passphrase stack writes its salt into
+ * the repo's Pulumi.dev.yaml: the file is put back byte for byte and the salt returned.
+ */
+function selectStack(env: NodeJS.ProcessEnv): string | undefined {
+  const repoFile = join(REPO, "Pulumi.dev.yaml");
+  const pristine = readFileSync(repoFile);
+  let salt: string | undefined;
+  try {
+    mustPulumi(env, ["stack", "select", STACK, "--create"]);
+  } finally {
+    salt = (parse(readFileSync(repoFile, "utf8")) as { encryptionsalt?: string }).encryptionsalt;
+    writeFileSync(repoFile, pristine);
+  }
+  return salt;
+}
+
+/**
  * The dev stack's config, copied out of the repo with each host's SSH host key pinned and the
  * lab's private key set as a secret (encrypted with the lab's passphrase).
  */
@@ -78,14 +95,12 @@ export function prepareStackConfig(
   labDir: string,
   hostKeys: Record<string, string>,
   privateKey: string,
-  overrides: (cfg: Record<string, unknown>) => void = () => {},
 ): string {
   const doc = parse(readFileSync(join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
     config: Record<string, unknown>;
   };
   const hosts = doc.config["labfabric:hosts"] as { name: string; ssh: Record<string, unknown> }[];
   for (const h of hosts) h.ssh.hostKey = hostKeys[h.name];
-  overrides(doc.config);
   const file = join(labDir, "Pulumi.dev.yaml");
   const previous = existsSync(file)
     ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>)
@@ -97,7 +112,12 @@ export function prepareStackConfig(
     { mode: 0o600 },
   );
   mkdirSync(labDir, { recursive: true });
-  mustPulumi(env, ["stack", "select", STACK, "--create"]);
+  const salt = selectStack(env);
+  if (salt) {
+    // A new stack: its passphrase salt belongs in the lab's copy, not in the repository.
+    const lab = parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(file, stringify({ ...lab, encryptionsalt: salt }), { mode: 0o600 });
+  }
   mustPulumi(
     env,
     [

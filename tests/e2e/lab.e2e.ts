@@ -25,7 +25,9 @@ import {
   type LabContext,
 } from "../../scripts/lab/main";
 import { pulumi, REPO, STACK } from "../../scripts/lab/pulumi";
-import { tryInNs, tryRun } from "../../scripts/lab/sh";
+import { run, tryInNs, tryRun } from "../../scripts/lab/sh";
+
+const nsPids = (ns: string) => run("ip", ["netns", "pids", ns]).split("\n").filter(Boolean);
 
 const isRoot = process.getuid?.() === 0;
 const E2E_TIMEOUT_MS = 25 * 60_000;
@@ -107,13 +109,21 @@ describe(
       ];
       const child = spawn("pulumi", args, { cwd: REPO, env: ctx.env, stdio: "ignore" });
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-      // Cut the host off while the engine is working on it.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Cut the host off while the engine is working on it: as soon as an SSH session runs there
+      // (a process besides the sshd listener), kill sshd and every process of that host.
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && nsPids(victim.name).length < 2) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(nsPids(victim.name).length >= 2, "the engine never opened a session on the victim");
       stopSshd(victim, ctx.dir);
+      let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
         exited,
-        new Promise<null>((r) => setTimeout(() => r(null), 10 * 60_000)),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 10 * 60_000))),
       ]);
+      clearTimeout(timer);
+      assert.notEqual(code, 0, "the interrupted up should have failed");
       if (code === null) child.kill("SIGKILL");
       startSshd(victim, ctx.dir);
       waitForSsh([victim], ctx.dir);
@@ -132,7 +142,9 @@ describe(
 
     test("no secret of the lab appears in the repo, the state or the output", () => {
       const key = readFileSync(join(ctx.dir, "id_ed25519"), "utf8");
-      const keyBody = key.split("\n")[1];
+      // The first base64 line is the same for every OpenSSH ed25519 key; the third is this key's own.
+      const keyBody = key.split("\n")[2];
+      assert.ok(keyBody.length > 40);
       const passphrase = readFileSync(join(ctx.dir, "passphrase"), "utf8");
       const state = pulumi(ctx.env, ["stack", "export", "--stack", STACK]);
       assert.equal(state.code, 0);
@@ -142,6 +154,9 @@ describe(
       assert.ok(!outputs.stdout.includes(keyBody));
       const tracked = tryRun("git", ["-C", REPO, "grep", "-l", "-F", keyBody]);
       assert.equal(tracked.out.trim(), "", "private key in a tracked file");
+      // Creating the stack must not leave its passphrase salt (or anything) in the repo's file.
+      const status = tryRun("git", ["-C", REPO, "status", "--porcelain", "Pulumi.dev.yaml"]);
+      assert.equal(status.out.trim(), "", "Pulumi.dev.yaml was modified by the lab");
     });
 
     test("destroy leaves no device, route, FDB entry or rule behind", () => {
