@@ -56,7 +56,10 @@ export function readLabConfig(stack = pulumi.getStack()): LabConfig {
   if (plaintext.length > 0) {
     throw new pulumi.RunError(
       plaintext
-        .map((k) => `ERROR labfabric:${k} is stored in plain text. Fix: pulumi config set --secret labfabric:${k} < file`)
+        .map(
+          (k) =>
+            `ERROR labfabric:${k} is stored in plain text. Fix: pulumi config set --secret labfabric:${k} < file`,
+        )
         .join("\n"),
     );
   }

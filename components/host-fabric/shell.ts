@@ -3,10 +3,7 @@
 // passes through `shq` before it reaches a script (defence in depth).
 import type { HostFabricPlan } from "../lab/fabric";
 
-/** Single-quote a value for POSIX sh: 'it'\''s' — nothing inside is expanded. */
-export function shq(value: string | number): string {
-  return `'${String(value).replace(/'/g, `'\\''`)}'`;
-}
+export { shq } from "../shell";
 
 /**
  * A quoted here-document feeding `content` to `command` verbatim (no expansion inside).

@@ -2,10 +2,13 @@
 // writes, the root wrapper and the content hash that decides when a step runs again. Every
 // value from the plan is validated by the spec patterns AND passes through `shq`.
 import { createHash } from "node:crypto";
+import { shq } from "../shell";
 
-/** Single-quote a value for POSIX sh: 'it'\''s' — nothing inside is expanded. */
-export function shq(value: string | number): string {
-  return `'${String(value).replace(/'/g, `'\\''`)}'`;
+export { shq } from "../shell";
+
+/** A guarded failure with a labfabric message on stderr. */
+export function fail(message: string): string {
+  return `{ echo ${shq(`labfabric: ${message}`)} >&2; exit 1; }`;
 }
 
 /** A script: strict mode first, then the steps separated by blank lines. */

@@ -10,6 +10,7 @@ import { validateAddresses } from "./validate-addresses";
 import { validateKubernetesCluster } from "./validate-kubernetes";
 import { validateLibvirt } from "./validate-libvirt";
 import { validateMtu } from "./validate-mtu";
+import { validateOpenstackSpec } from "./validate-openstack";
 
 function duplicates<T>(
   items: readonly T[],
@@ -345,5 +346,6 @@ export function validateLab(spec: LabSpec, lab = "lab"): Findings {
   validateMtu(spec, f);
   validateLibvirt(spec, f);
   validateKubernetesCluster(spec, f);
+  validateOpenstackSpec(spec, f);
   return f;
 }

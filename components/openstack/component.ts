@@ -11,7 +11,6 @@ import type { Role } from "../lab/schema";
 import { validateLab } from "../lab/validate";
 import {
   planOpenstack,
-  validateOpenstack,
   type GroupRole,
   type OpenstackPlan,
   type PortPlan,
@@ -57,15 +56,14 @@ export class OpenstackLayer extends pulumi.ComponentResource {
   constructor(name: string, args: OpenstackLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:openstack:OpenstackLayer", name, {}, opts);
     const { plan: lab, provider } = args;
-    const findings = [...validateLab(lab.spec, lab.lab).errors, ...validateOpenstack(lab)];
-    const errors = findings.filter((f) => f.severity === "error");
+    // validateLab includes the OpenStack checks; its warnings are logged once, by the config reader.
+    const errors = validateLab(lab.spec, lab.lab).errors;
     if (errors.length > 0) {
       throw new pulumi.ResourceError(
         `labfabric: the OpenStack layer refuses lab ${lab.lab}; nothing was created.\n${formatReport(errors)}`,
         this,
       );
     }
-    for (const w of findings) pulumi.log.warn(formatReport([w]), this);
 
     const plan = planOpenstack(lab);
     this.plan = plan;

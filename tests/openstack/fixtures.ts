@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatReport, type Finding } from "../../components/lab/findings";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
+import { planLab, loadLab, type LabPlan } from "../../components/lab/plan";
+import { labSpecSchema } from "../../components/lab/schema";
 import { readStackFile } from "../../components/lab/stack-file";
 
 export const ROOT = join(__dirname, "..", "..");
@@ -32,6 +33,13 @@ export function load(
   const raw = rawScenario(lab);
   adjust(raw);
   return loadLab(raw, lab);
+}
+
+/** A plan built WITHOUT validation, for testing a validator on its own. */
+export function unvalidatedPlan(lab: string, adjust: (raw: Raw) => void): LabPlan {
+  const raw = rawScenario(lab);
+  adjust(raw);
+  return planLab(labSpecSchema.parse(raw), lab);
 }
 
 export function plan(lab: string, adjust?: (raw: Raw) => void): LabPlan {
