@@ -1,0 +1,162 @@
+// README "A stack per lab", followed to the letter with the real engine in a copy of the
+// repository: a new lab (stack init, config set --path, a secret from a file), its plan
+// rendered, preview, up, outputs, destroy, stack rm, on a local file:// backend with a
+// passphrase file. The lab has hosts but fabric mode "none" and no Kubernetes, so it needs no
+// resource plugin and touches no host.
+//
+// Needs the Pulumi CLI: skipped unless `pulumi` is on PATH, e.g.
+//   source scripts/toolchain/env.sh && node --import tsx --test tests/stacks/new-lab.test.ts
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { loadLab } from "../../components/lab/plan";
+import { readStackFile } from "../../components/lab/stack-file";
+import { plaintextSecretsInFile, REPO } from "./scan";
+
+const onPath = (cmd: string) =>
+  (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, cmd)));
+const skip = onPath("pulumi")
+  ? false
+  : "pulumi is not on PATH (source scripts/toolchain/env.sh to run the README's stack flow)";
+
+const LAB = "mylab";
+const KEY = [
+  "-----BEGIN OPENSSH PRIVATE KEY-----",
+  "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQ",
+  "-----END OPENSSH PRIVATE KEY-----",
+  "",
+].join("\n");
+
+describe(
+  "a new lab, created as the README says, with the real engine",
+  { skip, timeout: 600_000 },
+  () => {
+    let work = "";
+    let env: NodeJS.ProcessEnv = {};
+
+    function pulumi(args: string[], input?: string): string {
+      const r = spawnSync("pulumi", [...args, "--non-interactive"], {
+        cwd: work,
+        env,
+        input,
+        encoding: "utf8",
+        timeout: 300_000,
+      });
+      assert.equal(r.status, 0, `pulumi ${args.join(" ")}:\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    }
+
+    before(() => {
+      const root = mkdtempSync(join(tmpdir(), "lf-new-lab-"));
+      work = join(root, "repo");
+      mkdirSync(work);
+      // The repository as it is (tracked and new files), sharing node_modules.
+      const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
+        cwd: REPO,
+        encoding: "utf8",
+      })
+        .split("\0")
+        .filter((f) => f && !f.startsWith("node_modules/") && existsSync(join(REPO, f)));
+      execFileSync("tar", ["-cf", join(root, "repo.tar"), "--null", "-T", "-"], {
+        cwd: REPO,
+        input: files.join("\0"),
+      });
+      execFileSync("tar", ["-xf", join(root, "repo.tar"), "-C", work]);
+      symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"));
+      writeFileSync(join(root, "passphrase"), "correct horse battery staple\n", { mode: 0o600 });
+      writeFileSync(join(root, "lab_ed25519"), KEY, { mode: 0o600 });
+      env = {
+        ...process.env,
+        PULUMI_HOME: join(root, "pulumi-home"), // its own login, not the caller's
+        PULUMI_CONFIG_PASSPHRASE_FILE: join(root, "passphrase"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      };
+      delete env.PULUMI_BACKEND_URL;
+      delete env.PULUMI_CONFIG_PASSPHRASE;
+      mkdirSync(join(root, "state"));
+      pulumi(["login", `file://${join(root, "state")}`]);
+    });
+
+    after(() => {
+      if (work) spawnSync("pulumi", ["stack", "rm", "--yes", "--force", LAB], { cwd: work, env });
+    });
+
+    it("pulumi stack init <lab> and config set --path write Pulumi.<lab>.yaml", () => {
+      pulumi(["stack", "init", LAB]);
+      const set = (path: string, value: string) => pulumi(["config", "set", "--path", path, value]);
+      set("labfabric:fabric.mode", "none");
+      set("labfabric:hosts[0].name", "lab1");
+      set("labfabric:hosts[0].ssh.address", "192.0.2.10");
+      set("labfabric:hosts[0].underlay.interface", "eth0");
+      set("labfabric:hosts[0].underlay.address", "192.0.2.10/24");
+      set("labfabric:hosts[0].underlay.mtu", "1500");
+      const doc = parse(readFileSync(join(work, `Pulumi.${LAB}.yaml`), "utf8")) as {
+        config: Record<string, unknown>;
+      };
+      assert.deepEqual(doc.config["labfabric:hosts"], [
+        {
+          name: "lab1",
+          ssh: { address: "192.0.2.10" },
+          underlay: { interface: "eth0", address: "192.0.2.10/24", mtu: 1500 },
+        },
+      ]);
+    });
+
+    it("the private key set with --secret < file is stored encrypted, and the file passes the checks", () => {
+      pulumi(["config", "set", "--secret", "labfabric:sshPrivateKey"], KEY);
+      const file = join(work, `Pulumi.${LAB}.yaml`);
+      const text = readFileSync(file, "utf8");
+      assert.match(text, /labfabric:sshPrivateKey:\n\s+secure: v1:/);
+      assert.ok(!text.includes("PRIVATE KEY"));
+      assert.deepEqual(plaintextSecretsInFile(file), []);
+      const stack = readStackFile(file);
+      assert.deepEqual(stack.secrets, ["sshPrivateKey"]);
+      assert.ok(loadLab(stack.raw, stack.lab).ok);
+      assert.equal(pulumi(["config", "get", "labfabric:sshPrivateKey"]), KEY);
+    });
+
+    it("npm run render -- Pulumi.<lab>.yaml --out out/<lab> writes its plan", () => {
+      execFileSync(
+        "npm",
+        ["run", "-s", "render", "--", `Pulumi.${LAB}.yaml`, "--out", `out/${LAB}`],
+        {
+          cwd: work,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      assert.match(readFileSync(join(work, "out", LAB, "plan.md"), "utf8"), /^# Lab `mylab`/);
+    });
+
+    it("pulumi preview, pulumi up, then the outputs", () => {
+      assert.match(pulumi(["preview"]), /\+ 1 to create/);
+      pulumi(["up", "--yes", "--skip-preview"]);
+      const outputs = JSON.parse(pulumi(["stack", "output", "--json", "--show-secrets"])) as {
+        mtu: { vm: number; fabricOverhead: number };
+        hosts?: unknown;
+      };
+      assert.equal(outputs.mtu.vm, 1500);
+      assert.equal(outputs.mtu.fabricOverhead, 0);
+      assert.match(pulumi(["preview", "--expect-no-changes"]), /1 unchanged/);
+    });
+
+    it("pulumi destroy, then pulumi stack rm removes the lab and its stack file", () => {
+      pulumi(["destroy", "--yes", "--skip-preview"]);
+      pulumi(["stack", "rm", "--yes", LAB]);
+      assert.ok(!existsSync(join(work, `Pulumi.${LAB}.yaml`)));
+      assert.doesNotMatch(pulumi(["stack", "ls"]), new RegExp(LAB));
+    });
+  },
+);
