@@ -5,7 +5,8 @@
 // machines does not serve, so we build this one against github.com/pulumi/pulumi/sdk/v3 at the
 // pinned engine version instead. It does what the engine needs for `pulumi preview/up/destroy/
 // refresh`: it launches the program through @pulumi/pulumi's own `cmd/run` entry point (which does
-// all the real work) and reports the resource plugins the installed npm packages ask for.
+// all the real work) and reports the resource plugins the installed npm packages ask for. It also
+// starts policy packs (`--policy-pack`) and other Node.js plugins for the engine (RunPlugin).
 //
 // Runtime options read from Pulumi.yaml (`runtime.options`), as upstream's host reads them:
 //
@@ -33,9 +34,12 @@ import (
 	"strings"
 	"sync"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
@@ -300,14 +304,21 @@ func locateRunner(nodeBin, dir string) (string, error) {
 	if p := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); p != "" {
 		return p, nil
 	}
-	cmd := exec.Command(nodeBin, "-e", `process.stdout.write(require.resolve("@pulumi/pulumi/cmd/run"))`)
+	return resolveModule(nodeBin, dir, "@pulumi/pulumi/cmd/run")
+}
+
+// resolveModule resolves a module (a name or a path) from dir, as require() there would.
+func resolveModule(nodeBin, dir, module string) (string, error) {
+	const script = `try { process.stdout.write(require.resolve(process.argv[1])) } ` +
+		`catch (e) { process.stderr.write(String(e.message).split("\n")[0]); process.exit(1) }`
+	cmd := exec.Command(nodeBin, "-e", script, module)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("it looks like the Pulumi SDK (@pulumi/pulumi) has not been installed in %s; "+
-			"have you run npm install? (%v: %s)", dir, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("could not find %s from %s: it looks like the Pulumi SDK (@pulumi/pulumi) has not "+
+			"been installed there; have you run npm install? (%v: %s)", module, dir, err, strings.TrimSpace(stderr.String()))
 	}
 	return strings.TrimSpace(string(out)), nil
 }
@@ -469,6 +480,164 @@ func splitArgs(s string) ([]string, error) {
 	return out, nil
 }
 
+// --- plugins written in Node.js: policy packs ------------------------------------------------------------
+
+// RunPlugin starts a plugin whose program is Node.js code, as upstream's host (sdk v3.248.0) does.
+// The engine calls it for `pulumi preview/up --policy-pack DIR` when DIR/PulumiPolicy.yaml says
+// `runtime: nodejs` (kind "analyzer"), and for plugins described by a PulumiPlugin.yaml. The
+// plugin's stdout and stderr travel back as RunPluginResponse messages (the engine reads the port
+// the plugin serves gRPC on from the first line of stdout), and the stream ends with its exit code.
+//
+// A policy pack runs as `node [nodeargs] <@pulumi/pulumi/cmd/run-policy-pack> ARGS... PACK_DIR` in
+// the pack's directory (ARGS end with the engine's address); run-policy-pack loads the pack (.ts
+// through ts-node) and the pack prints its port. As upstream's host does, the SDK's PolicyProxy
+// stands between the engine and the pack: the engine gets the proxy's port at once, and the proxy
+// answers Handshake and ConfigureStack itself, so the pack starts with the stack's organization,
+// project, stack, dry-run flag and config in its environment (PULUMI_NODEJS_*, PULUMI_CONFIG); then
+// it forwards ConfigureStack and every later call to the pack.
+//
+// Any other plugin runs as `node [nodeargs] <@pulumi/pulumi/cmd/run-plugin> PROGRAM_DIR ARGS...` in
+// the engine's working directory (PULUMI_LANGUAGE_NODEJS_RUN_PATH replaces the entry point).
+//
+// One deliberate difference: upstream puts `nodeargs` after the entry point, where run-policy-pack
+// ignores them; here they are node's options, as for Run. Attaching a debugger is not supported.
+func (h *nodeHost) RunPlugin(
+	req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse],
+) error {
+	ctx := server.Context()
+	if req.GetAttachDebugger() {
+		return status.Error(codes.Unimplemented, "this pulumi-language-nodejs cannot attach a debugger to plugins")
+	}
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetProgram() //nolint:staticcheck // engines before ProgramInfo
+	}
+	if dir == "" {
+		return status.Error(codes.InvalidArgument, "RunPlugin: no program directory")
+	}
+	opts, err := h.options(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("could not find node on the $PATH: %w", err)
+	}
+
+	analyzer := req.GetKind() == "analyzer" // apitype.AnalyzerPlugin
+	entry := "@pulumi/pulumi/cmd/run-plugin"
+	if analyzer {
+		entry = "@pulumi/pulumi/cmd/run-policy-pack"
+	} else if p := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); p != "" {
+		entry = p
+	}
+	runPath, err := resolveModule(nodeBin, dir, entry)
+	if err != nil {
+		return err
+	}
+	args, err := splitArgs(opts.nodeargs)
+	if err != nil {
+		return fmt.Errorf("runtime option nodeargs: %w", err)
+	}
+	args = append(args, runPath)
+	if analyzer {
+		args = append(append(args, req.GetArgs()...), dir)
+	} else {
+		args = append(append(args, dir), req.GetArgs()...)
+	}
+
+	env := append([]string(nil), req.GetEnv()...) // the engine sends the whole environment
+	if len(env) == 0 {
+		env = os.Environ()
+	}
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if opts.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+	}
+
+	var mu sync.Mutex
+	stdout := io.Writer(streamWriter{&mu, func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	}})
+	stderr := io.Writer(streamWriter{&mu, func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	}})
+
+	var proxy *sdk.PolicyProxy
+	if analyzer {
+		// The proxy prints its own port to stdout and takes the pack's stdout in exchange.
+		if proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout); err != nil {
+			return fmt.Errorf("could not start the policy pack proxy: %w", err)
+		}
+		stack, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("could not get the stack configuration for the policy pack: %w", err)
+		}
+		more, err := policyPackEnv(stack)
+		if err != nil {
+			return err
+		}
+		env = append(env, more...)
+	}
+
+	cmd := exec.CommandContext(ctx, nodeBin, args...)
+	cmd.Dir = req.GetPwd()
+	if analyzer {
+		cmd.Dir = dir // policy packs have always run in their own directory
+	}
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	h.debugf("running plugin %q: %s %s (in %s)", req.GetName(), nodeBin, strings.Join(args, " "), cmd.Dir)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("could not run node for plugin %s: %w", dir, err)
+	}
+	if proxy != nil {
+		err = proxy.Attach(ctx, cmd) // returns when the pack exits
+	} else {
+		err = cmd.Wait()
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{}})
+	case errors.As(err, &exitErr) && exitErr.Exited():
+		code := int32(exitErr.ExitCode()) //nolint:gosec // 0..255
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: code}})
+	case ctx.Err() != nil:
+		return ctx.Err() // the engine is done with the plugin (and has killed it)
+	default:
+		return fmt.Errorf("plugin %s: %w", dir, err)
+	}
+}
+
+// policyPackEnv is the environment upstream's host gives a policy pack from the engine's
+// ConfigureStack request (nil when the engine sent none, e.g. for `pulumi policy publish`).
+func policyPackEnv(stack *pulumirpc.AnalyzerStackConfigureRequest) ([]string, error) {
+	if stack == nil {
+		return nil, nil
+	}
+	var env []string
+	add := func(k, v string) {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	add("PULUMI_NODEJS_ORGANIZATION", stack.GetOrganization())
+	add("PULUMI_NODEJS_PROJECT", stack.GetProject())
+	add("PULUMI_NODEJS_STACK", stack.GetStack())
+	add("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(stack.GetDryRun()))
+	if stack.GetConfig() != nil {
+		config, err := json.Marshal(stack.GetConfig())
+		if err != nil {
+			return nil, err
+		}
+		add("PULUMI_CONFIG", string(config))
+	}
+	return env, nil
+}
+
 // --- the rest of the protocol that the CLI uses outside preview/up ------------------------------------
 
 // packageManager picks npm, yarn or pnpm from the lock file in dir (npm when none).
@@ -493,21 +662,18 @@ func exists(p string) bool {
 	return err == nil
 }
 
+// streamWriter turns writes into messages on a server stream. A process's stdout and stderr are
+// copied by two goroutines, and a gRPC stream must not be sent on concurrently, so the writers of
+// one stream share a mutex.
 type streamWriter struct {
-	mu     *sync.Mutex
-	stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]
-	stderr bool
+	mu   *sync.Mutex
+	send func([]byte) error
 }
 
 func (w streamWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	b := append([]byte(nil), p...)
-	resp := &pulumirpc.InstallDependenciesResponse{Stdout: b}
-	if w.stderr {
-		resp = &pulumirpc.InstallDependenciesResponse{Stderr: b}
-	}
-	if err := w.stream.Send(resp); err != nil {
+	if err := w.send(append([]byte(nil), p...)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -521,8 +687,12 @@ func (h *nodeHost) InstallDependencies(
 	_, dir, _ := programDirs(req.GetInfo(), req.GetDirectory()) //nolint:staticcheck
 	tool, args := packageManager(dir)
 	var mu sync.Mutex
-	out := io.Writer(streamWriter{mu: &mu, stream: stream})
-	errw := io.Writer(streamWriter{mu: &mu, stream: stream, stderr: true})
+	out := io.Writer(streamWriter{&mu, func(b []byte) error {
+		return stream.Send(&pulumirpc.InstallDependenciesResponse{Stdout: b})
+	}})
+	errw := io.Writer(streamWriter{&mu, func(b []byte) error {
+		return stream.Send(&pulumirpc.InstallDependenciesResponse{Stderr: b})
+	}})
 	fmt.Fprintf(out, "Installing dependencies with %s %s in %s\n", tool, strings.Join(args, " "), dir)
 	cmd := exec.CommandContext(stream.Context(), tool, args...)
 	cmd.Dir = dir
