@@ -1,0 +1,168 @@
+// npm run bench [-- --only dataplane,mtu,converge,scale] [--runs N] [--reps N] [--quick]
+// What the fabric costs and how the program scales, measured side by side in one run:
+//   1. TCP goodput VM -> VM across each fabric configuration vs host -> host on its underlay
+//   2. DF probe sweep around the planned MTU: pass / clean error / BLACK HOLE
+//   3. convergence: the rendered up.sh on N hosts, in parallel vs one after another, and the
+//      no-op re-apply
+//   4. program scaling: loadLab + the whole program under Pulumi's mock runtime, per lab size
+// About 8 minutes on 2 cores. Needs root (network namespaces). Everything it creates (namespaces "lfbench*", iperf3
+// servers, temp dirs) is removed at the end, on failure, and on Ctrl-C / SIGTERM.
+import { parseArgs } from "node:util";
+import { netnsSkipReason, run } from "../tests/netns";
+import { converge, convergeTable } from "./converge";
+import {
+  buildConfigs,
+  configTable,
+  goodput,
+  goodputTable,
+  postARefusal,
+  startServers,
+  sweep,
+  sweepTables,
+} from "./dataplane";
+import { cleanupAll, installCleanupHandlers, machineInfo, NS_TAG } from "./lib";
+import { scaleSample, scaleTable, SCALE_SIZES } from "./scale";
+import type { ScaleSample } from "./scale-child";
+
+const SECTIONS = ["dataplane", "mtu", "converge", "scale"] as const;
+type Section = (typeof SECTIONS)[number];
+
+function usage(msg: string): never {
+  console.error(`bench: ${msg}`);
+  console.error(
+    "usage: npm run bench [-- --only dataplane,mtu,converge,scale] [--runs N] [--reps N] [--quick]",
+  );
+  process.exit(2);
+}
+
+function preflight(needNetns: boolean): void {
+  if (!needNetns) return;
+  if (process.platform !== "linux") usage("needs Linux (network namespaces)");
+  if (process.getuid?.() !== 0) {
+    console.error(
+      "bench: must run as root: it creates network namespaces, veths, bridges and VXLAN devices.\n" +
+        "       run: sudo npm run bench      (only `npm run bench -- --only scale` runs without root)",
+    );
+    process.exit(1);
+  }
+  const why = netnsSkipReason();
+  if (why) usage(why);
+  for (const tool of ["iperf3", "ss"]) {
+    if (run(["sh", "-c", `command -v ${tool}`]).code !== 0) usage(`needs ${tool} on PATH`);
+  }
+  const stale = run(["ip", "netns", "list"])
+    .stdout.split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(NS_TAG));
+  if (stale.length > 0) {
+    console.error(
+      `bench: note: ${stale.length} namespaces from an earlier run that was killed (-9) remain: ${stale.join(" ")}\n` +
+        `       remove them with: for n in ${stale.join(" ")}; do ip netns del $n; done`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string" },
+      runs: { type: "string" },
+      reps: { type: "string" },
+      quick: { type: "boolean", default: false },
+    },
+  });
+  const only = (values.only?.split(",") ?? [...SECTIONS]) as Section[];
+  for (const s of only) if (!SECTIONS.includes(s)) usage(`unknown section ${s}`);
+  const want = (s: Section) => only.includes(s);
+  const runs = Number(values.runs ?? (values.quick ? 1 : 5));
+  const reps = Number(values.reps ?? (values.quick ? 1 : 5));
+  if (!(runs >= 1 && reps >= 1)) usage("--runs and --reps take a number >= 1");
+  preflight(want("dataplane") || want("mtu") || want("converge"));
+  installCleanupHandlers();
+
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  const log = (s: string) => console.error(s);
+  const out = (s: string) => console.log(`${s}\n`);
+  out(
+    [
+      "labfabric benchmark",
+      ...machineInfo().map((l) => `  ${l}`),
+      `  sections: ${only.join(", ")}; goodput rounds: ${runs}; convergence repetitions: ${reps}`,
+    ].join("\n"),
+  );
+
+  if (want("dataplane") || want("mtu")) {
+    log(`[${elapsed()}] building the four fabric configurations (rendered up.sh in each host)`);
+    const configs = buildConfigs();
+    // The sweep runs first, on a fresh path MTU cache (a learned PMTU would turn black holes
+    // into clean errors).
+    const sweeps = [];
+    if (want("mtu")) {
+      log(`[${elapsed()}] 2. DF probe sweeps`);
+      for (const c of configs) sweeps.push(await sweep(c));
+    }
+    if (want("dataplane")) {
+      log(`[${elapsed()}] 1. goodput: ${runs} rounds of ${configs.length * 4} iperf3 runs`);
+      for (const c of configs) await startServers(c);
+      const g = await goodput(configs, runs, log);
+      out(`1. DATA PLANE\n\n${configTable(configs)}\n\n${goodputTable(g, runs)}`);
+    }
+    if (want("mtu")) {
+      const legend = want("dataplane") ? "" : `${configTable(configs)}\n\n`;
+      out(`2. CORRECTNESS UNDER SIZE\n\n${legend}${sweepTables(sweeps)}`);
+      out(`The planner refuses post A's configuration outright:\n${postARefusal()}`);
+    }
+    cleanupAll(); // namespaces and iperf3 servers go before the next sections
+  }
+
+  if (want("converge")) {
+    log(`[${elapsed()}] 3. convergence`);
+    const results = await converge(values.quick ? [2, 4] : [2, 4, 8, 16], reps, log);
+    out(`3. CONVERGENCE\n\n${convergeTable(results, reps)}`);
+  }
+
+  if (want("scale")) {
+    log(`[${elapsed()}] 4. program scaling`);
+    const sizes = values.quick ? SCALE_SIZES.slice(0, 3) : SCALE_SIZES;
+    const samples: ScaleSample[] = [];
+    for (const [hosts, vms] of sizes) {
+      samples.push(
+        await scaleSample({
+          hosts,
+          vms,
+          kubernetes: true,
+          explicitAddresses: false,
+          evaluate: true,
+        }),
+      );
+      log(`  ${hosts}x${vms}: loadLab ${samples.at(-1)!.loadMs.toFixed(0)} ms`);
+    }
+    // Two contrasts: the largest lab with every VM address given (no allocation in the
+    // planner; plan only), and a smaller one without Kubernetes (no cluster layer).
+    const [hosts, vms] = sizes[sizes.length - 1];
+    samples.push(
+      await scaleSample({ hosts, vms, kubernetes: true, explicitAddresses: true, evaluate: false }),
+    );
+    const [h2, v2] = sizes[sizes.length - 2];
+    samples.push(
+      await scaleSample({
+        hosts: h2,
+        vms: v2,
+        kubernetes: false,
+        explicitAddresses: false,
+        evaluate: true,
+      }),
+    );
+    out(`4. PROGRAM SCALING\n\n${scaleTable(samples)}`);
+  }
+
+  out(`bench: done in ${elapsed()}; everything it created is removed`);
+}
+
+main()
+  .catch((e: unknown) => {
+    console.error(`bench: FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanupAll());
