@@ -51,23 +51,46 @@ export function generatedMac(lab: string, vm: string, index: number, attempt = 0
   );
 }
 
+/**
+ * The first free usable address at or after `start` (and not after `end`). `cursor` remembers,
+ * per subnet key, where the last search ended: every offset below it is taken or unusable, so
+ * allocating V addresses costs O(V), not O(V²) (see BENCHMARKS.md, program scaling).
+ */
 function allocate(
   subnet: string,
   used: Set<string>,
   start: number,
+  cursor: { next: number },
   end?: string,
 ): string | undefined {
   const count = cidr.size(subnet);
-  for (let i = start; i < count; i++) {
+  for (let i = Math.max(start, cursor.next); i < count; i++) {
     const a = cidr.nthAddress(subnet, i);
     if (end && cidr.compareAddresses(a, end) > 0) return undefined;
-    if (!used.has(a) && cidr.isUsableHost(subnet, a)) return a;
+    if (!used.has(a) && cidr.isUsableHost(subnet, a)) {
+      cursor.next = i + 1;
+      return a;
+    }
   }
   return undefined;
 }
 
+/** planVmNics is pure: validation and planning share one result per parsed spec. */
+const planned = new WeakMap<LabSpec, Map<string, VmNicPlan[]>>();
+
 export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
+  const byLab = planned.get(spec) ?? planned.set(spec, new Map()).get(spec)!;
+  const hit = byLab.get(lab);
+  if (hit) return hit;
+  const plans = computeVmNics(spec, lab);
+  byLab.set(lab, plans);
+  return plans;
+}
+
+function computeVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
   const bridges = bridgeAddresses(spec);
+  const cursors = new Map<string, { next: number }>();
+  const cursorOf = (key: string) => cursors.get(key) ?? cursors.set(key, { next: 0 }).get(key)!;
   // Addresses already spoken for, per subnet key: gateways, host bridge IPs, explicit and reserved.
   const used = new Map<string, Set<string>>();
   const usedIn = (key: string) => used.get(key) ?? used.set(key, new Set()).get(key)!;
@@ -108,8 +131,14 @@ export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
       if (!address) {
         // On a DHCP network, allocate inside the range so the reservation is one dnsmasq serves.
         address = net.dhcp
-          ? allocate(net.cidr, usedIn(key), cidr.offsetOf(net.cidr, net.dhcp.start), net.dhcp.end)
-          : allocate(net.cidr, usedIn(key), FIRST_VM_OFFSET);
+          ? allocate(
+              net.cidr,
+              usedIn(key),
+              cidr.offsetOf(net.cidr, net.dhcp.start),
+              cursorOf(key),
+              net.dhcp.end,
+            )
+          : allocate(net.cidr, usedIn(key), FIRST_VM_OFFSET, cursorOf(key));
         if (address) usedIn(key).add(address);
       }
       const gateway =
