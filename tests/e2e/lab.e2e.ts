@@ -3,7 +3,7 @@
 // toolchain (built once from the Go module proxy) and root.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -30,6 +30,8 @@ import { run, tryInNs, tryRun } from "../../scripts/lab/sh";
 const nsPids = (ns: string) => run("ip", ["netns", "pids", ns]).split("\n").filter(Boolean);
 
 const isRoot = process.getuid?.() === 0;
+/** How long an up whose SSH peer was killed may take to fail before it is killed itself. */
+const INTERRUPTED_UP_LIMIT_MS = 150_000;
 const E2E_TIMEOUT_MS = 25 * 60_000;
 
 describe(
@@ -107,7 +109,13 @@ describe(
         "--config-file",
         ctx.configFile,
       ];
-      const child = spawn("pulumi", args, { cwd: REPO, env: ctx.env, stdio: "ignore" });
+      // Its own process group, so a hung engine can be killed with its plugins.
+      const child = spawn("pulumi", args, {
+        cwd: REPO,
+        env: ctx.env,
+        stdio: "ignore",
+        detached: true,
+      });
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
       // Cut the host off while the engine is working on it: as soon as an SSH session runs there
       // (a process besides the sshd listener), kill sshd and every process of that host.
@@ -120,13 +128,36 @@ describe(
       let timer: NodeJS.Timeout | undefined;
       const code = await Promise.race([
         exited,
-        new Promise<null>((r) => (timer = setTimeout(() => r(null), 10 * 60_000))),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), INTERRUPTED_UP_LIMIT_MS))),
       ]);
       clearTimeout(timer);
-      assert.notEqual(code, 0, "the interrupted up should have failed");
-      if (code === null) child.kill("SIGKILL");
+      if (code === null) {
+        // Known bug (see scripts/toolchain/README.md): labfabric's own command provider can spin
+        // after its SSH peer dies mid-session instead of failing the step. Bound the wait, kill
+        // the engine with its plugins, and clear what the killed engine left pending.
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+        // The killed engine's lock on the file backend stays behind; it was ours, so drop it.
+        rmSync(join(ctx.dir, "state", ".pulumi", "locks"), { recursive: true, force: true });
+        console.log("# interrupted up did not finish in time: killed (known provider bug)");
+      } else {
+        assert.notEqual(code, 0, "the interrupted up should have failed");
+      }
       startSshd(victim, ctx.dir);
       waitForSsh([victim], ctx.dir);
+      if (code === null) {
+        const refresh = pulumi(ctx.env, [
+          "refresh",
+          "--yes",
+          "--skip-preview",
+          "--clear-pending-creates",
+          "--stack",
+          STACK,
+          "--config-file",
+          ctx.configFile,
+        ]);
+        assert.equal(refresh.code, 0, `${refresh.stdout}\n${refresh.stderr}`);
+      }
       labPulumiUp(ctx, false);
       assert.ok(allPass(proveLab(ctx.plan)));
       const again = pulumi(ctx.env, [

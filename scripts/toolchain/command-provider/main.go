@@ -21,6 +21,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -47,6 +51,7 @@ func main() {
 		fmt.Println(version)
 		return
 	}
+	dumpStacksOnSignal()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -81,4 +86,19 @@ func main() {
 		fmt.Fprintf(os.Stderr, "fatal: command provider RPC server stopped: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// dumpStacksOnSignal writes every goroutine's stack to $TMPDIR/pulumi-resource-command-<pid>.stacks
+// on SIGUSR1: the engine keeps a plugin's stderr, so this is how to see what a stuck step is doing.
+func dumpStacksOnSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	go func() {
+		for range ch {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			path := filepath.Join(os.TempDir(), fmt.Sprintf("pulumi-resource-command-%d.stacks", os.Getpid()))
+			_ = os.WriteFile(path, buf[:n], 0o600)
+		}
+	}()
 }
