@@ -10,16 +10,9 @@
 import { parseArgs } from "node:util";
 import { netnsSkipReason, run } from "../tests/netns";
 import { converge, convergeTable } from "./converge";
-import {
-  buildConfigs,
-  configTable,
-  goodput,
-  goodputTable,
-  postARefusal,
-  startServers,
-  sweep,
-  sweepTables,
-} from "./dataplane";
+import { buildConfigs, configTable, postARefusal } from "./dataplane";
+import { goodput, goodputTable, startServers } from "./goodput";
+import { sweep, sweepTables } from "./mtu-sweep";
 import { cleanupAll, installCleanupHandlers, machineInfo, NS_TAG } from "./lib";
 import { scaleSample, scaleTable, SCALE_SIZES } from "./scale";
 import type { ScaleSample } from "./scale-child";

@@ -3,7 +3,8 @@
 // outside the repository, so no secret of the lab ever lands in the working tree.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 
@@ -70,6 +71,36 @@ export function mustPulumi(
 }
 
 /**
+ * Removes locks of the lab's file backend whose engine process is gone (a killed `up`):
+ * the backend belongs to this lab alone, so a lock of a dead local pid can only be stale.
+ */
+export function clearStaleLocks(labDir: string): void {
+  const locks = join(labDir, "state", ".pulumi", "locks");
+  if (!existsSync(locks)) return;
+  for (const entry of readdirSync(locks, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".json")) continue;
+    const file = join(entry.parentPath, entry.name);
+    const { pid, hostname: host } = JSON.parse(readFileSync(file, "utf8")) as {
+      pid: number;
+      hostname: string;
+    };
+    if (host === hostname() && !processAlive(pid)) {
+      rmSync(file);
+      console.error(`lab: removed the stale lock of a killed pulumi (pid ${pid})`);
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Selects (creating if needed) the dev stack. Creating a passphrase stack writes its salt into
  * the repo's Pulumi.dev.yaml: the file is put back byte for byte and the salt returned.
  */
@@ -112,6 +143,7 @@ export function prepareStackConfig(
     { mode: 0o600 },
   );
   mkdirSync(labDir, { recursive: true });
+  clearStaleLocks(labDir);
   const salt = selectStack(env);
   if (salt) {
     // A new stack: its passphrase salt belongs in the lab's copy, not in the repository.
