@@ -144,6 +144,9 @@ export function prepareStackConfig(
   );
   mkdirSync(labDir, { recursive: true });
   clearStaleLocks(labDir);
+  // The dry lab's hosts are created afresh each time, so any state of an earlier lab describes
+  // hosts that no longer exist: start the stack over (keeping the repo's Pulumi.dev.yaml).
+  pulumi(env, ["stack", "rm", STACK, "--yes", "--force", "--preserve-config"]);
   const salt = selectStack(env);
   if (salt) {
     // A new stack: its passphrase salt belongs in the lab's copy, not in the repository.
