@@ -9,11 +9,12 @@
 // afterwards. Run by `npm run test:e2e`; skipped when not root or when the toolchain cannot be
 // set up.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { copyRepo } from "../stacks/repo-copy";
 
 const REPO = join(__dirname, "..", "..");
 const PACK = join(REPO, "policy");
@@ -108,20 +109,7 @@ describe("the policy pack under the real engine", { skip, timeout: 180_000 }, ()
   const preview = (...more: string[]) => pulumi(["preview", "--policy-pack", PACK, ...more]);
 
   before(() => {
-    // The repository as it is (tracked and new files), sharing node_modules.
-    mkdirSync(work);
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-      cwd: REPO,
-      encoding: "utf8",
-    })
-      .split("\0")
-      .filter((f) => f && !f.startsWith("node_modules/") && existsSync(join(REPO, f)));
-    execFileSync("tar", ["-cf", join(root, "repo.tar"), "--null", "-T", "-"], {
-      cwd: REPO,
-      input: files.join("\0"),
-    });
-    execFileSync("tar", ["-xf", join(root, "repo.tar"), "-C", work]);
-    symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"));
+    copyRepo(root, work);
     writeFileSync(join(root, "passphrase"), "correct horse battery staple\n", { mode: 0o600 });
     writeFileSync(join(work, `Pulumi.${LAB}.yaml`), STACK_FILE);
     ok(["stack", "init", LAB]);

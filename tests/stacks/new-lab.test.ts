@@ -8,21 +8,15 @@
 //   source scripts/toolchain/env.sh && node --import tsx --test tests/stacks/new-lab.test.ts
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { loadLab } from "../../components/lab/plan";
 import { readStackFile } from "../../components/lab/stack-file";
-import { plaintextSecretsInFile, REPO } from "./scan";
+import { copyRepo } from "./repo-copy";
+import { plaintextSecretsInFile } from "./scan";
 
 const onPath = (cmd: string) =>
   (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, cmd)));
@@ -60,20 +54,7 @@ describe(
     before(() => {
       const root = mkdtempSync(join(tmpdir(), "lf-new-lab-"));
       work = join(root, "repo");
-      mkdirSync(work);
-      // The repository as it is (tracked and new files), sharing node_modules.
-      const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
-        cwd: REPO,
-        encoding: "utf8",
-      })
-        .split("\0")
-        .filter((f) => f && !f.startsWith("node_modules/") && existsSync(join(REPO, f)));
-      execFileSync("tar", ["-cf", join(root, "repo.tar"), "--null", "-T", "-"], {
-        cwd: REPO,
-        input: files.join("\0"),
-      });
-      execFileSync("tar", ["-xf", join(root, "repo.tar"), "-C", work]);
-      symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"));
+      copyRepo(root, work);
       writeFileSync(join(root, "passphrase"), "correct horse battery staple\n", { mode: 0o600 });
       writeFileSync(join(root, "lab_ed25519"), KEY, { mode: 0o600 });
       env = {
