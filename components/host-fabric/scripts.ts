@@ -5,7 +5,7 @@
 //           boot by the unit. Converges from any partial state.
 //   down.sh removes exactly what up.sh added (owner markers + the lab's rule comment),
 //           restores recorded sysctls, removes its files. Idempotent; safe if up never ran.
-import { createHash } from "node:crypto";
+import { contentHash } from "../shell";
 import type { HostFabricPlan } from "../lab/fabric";
 import { renderDeviceSteps, renderSysctlSteps } from "./devices";
 import {
@@ -114,7 +114,7 @@ export function renderDownScript(plan: HostFabricPlan): string {
 
 /** The trigger of the remote command: changes exactly when either script changes. */
 export function scriptHash(up: string, down: string): string {
-  return createHash("sha256").update(up).update("\0").update(down).digest("hex");
+  return contentHash(up, down);
 }
 
 export interface RenderedHostFabric {

@@ -1,10 +1,9 @@
 // Small pure helpers for the POSIX sh the Kubernetes layer runs over SSH: quoting, file
 // writes, the root wrapper and the content hash that decides when a step runs again. Every
 // value from the plan is validated by the spec patterns AND passes through `shq`.
-import { createHash } from "node:crypto";
 import { shq } from "../shell";
 
-export { shq } from "../shell";
+export { contentHash, shq } from "../shell";
 
 /** A guarded failure with a labfabric message on stderr. */
 export function fail(message: string): string {
@@ -40,11 +39,4 @@ export function writeFile(path: string, content: string, mode = "0644"): string 
  */
 export function asRoot(user: string, body: string): string {
   return user === "root" ? `sh -c ${shq(body)}` : `sudo -n sh -c ${shq(body)}`;
-}
-
-/** The trigger of a remote step: it is replaced only when its rendered content changes. */
-export function contentHash(...parts: readonly string[]): string {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(`${p.length}:${p}`);
-  return h.digest("hex");
 }
