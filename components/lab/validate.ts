@@ -11,6 +11,7 @@ import { validateKubernetesCluster } from "./validate-kubernetes";
 import { validateLibvirt } from "./validate-libvirt";
 import { validateMtu } from "./validate-mtu";
 import { validateOpenstackSpec } from "./validate-openstack";
+import { validateSsh } from "./validate-ssh";
 
 function duplicates<T>(
   items: readonly T[],
@@ -347,5 +348,6 @@ export function validateLab(spec: LabSpec, lab = "lab"): Findings {
   validateLibvirt(spec, f);
   validateKubernetesCluster(spec, f);
   validateOpenstackSpec(spec, f);
+  validateSsh(spec, f);
   return f;
 }

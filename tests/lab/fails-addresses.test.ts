@@ -12,6 +12,8 @@ import {
   W,
   warningsOf,
   withOpenstack,
+  hostKeyLine,
+  TOFU_OS,
 } from "./helpers";
 
 const overlap = (key: string, value: string, other: string, otherValue: string, kinds: string) =>
@@ -143,8 +145,7 @@ describe("overlapping ranges", () => {
           "openstack.networks[0].cidr",
           "10.100.200.0/24",
           "openstack and service",
-        ),
-      ],
+        ), TOFU_OS],
     );
   });
 });
@@ -300,8 +301,7 @@ describe("addresses inside their subnet and DHCP range", () => {
           "10.100.201.11",
           "network k8s-net",
           "10.100.200.0/24",
-        ),
-      ],
+        ), TOFU_OS],
     );
   });
 
@@ -314,8 +314,7 @@ describe("addresses inside their subnet and DHCP range", () => {
           "(unset)",
           "is required: SSH and the API server are opened to it and nothing else",
           "set the CIDR admins connect from, e.g. 192.168.0.0/24",
-        ),
-      ],
+        ), TOFU_OS],
     );
   });
 });
@@ -344,7 +343,7 @@ describe("duplicate addresses and MACs", () => {
     const node = {
       name: "n1",
       role: "worker" as const,
-      ssh: { address: "192.168.0.11" },
+      ssh: { address: "192.168.0.11", hostKey: hostKeyLine(11) },
       address: "192.168.0.11/24",
     };
     assertFails(

@@ -1,7 +1,17 @@
 // Failing cases for validate.ts's Kubernetes and CNI rules (posts B, C, D): exact reports.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { assertFails, E, load, routedLab, vxlanLab, W, warningsOf, withOpenstack } from "./helpers";
+import {
+  assertFails,
+  E,
+  load,
+  routedLab,
+  TOFU_OS,
+  vxlanLab,
+  W,
+  warningsOf,
+  withOpenstack,
+} from "./helpers";
 
 describe("Kubernetes and the CNI", () => {
   it("fails when the CNI mode belongs to another plugin", () => {
@@ -141,8 +151,7 @@ describe("Kubernetes and the CNI", () => {
           '"IPIPCrossSubnet"',
           antiSpoof,
           'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
-        ),
-      ],
+        ), TOFU_OS],
     );
   });
 
@@ -159,8 +168,7 @@ describe("Kubernetes and the CNI", () => {
         '"native"',
         antiSpoof,
         "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs",
-      ),
-    ]);
+      ), TOFU_OS]);
   });
 
   it("accepts native routing on OpenStack with allowed-address-pairs, or without port security", () => {

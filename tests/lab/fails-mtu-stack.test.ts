@@ -5,7 +5,16 @@ import { describe, it } from "node:test";
 import { formatFinding } from "../../components/lab/findings";
 import { loadLab } from "../../components/lab/plan";
 import { parseStackConfig } from "../../components/lab/stack-file";
-import { assertFails, E, findingsOf, host, routedLab, vxlanLab, withOpenstack } from "./helpers";
+import {
+  assertFails,
+  E,
+  findingsOf,
+  host,
+  routedLab,
+  TOFU_OS,
+  vxlanLab,
+  withOpenstack,
+} from "./helpers";
 
 describe("MTU", () => {
   it("fails when fabric.vmMtu is above what the fabric carries (post A's black hole)", () => {
@@ -99,8 +108,7 @@ describe("MTU", () => {
           "CNI calico IPIP -> pod",
           "OpenStack k8s-net",
           1270,
-        ),
-      ],
+        ), TOFU_OS],
     );
   });
 });
@@ -114,7 +122,7 @@ describe("stack file and stack name", () => {
     assert.deepEqual(sf.findings.map(formatFinding), [
       E(
         "sshPrivateKey",
-        '"(hidden)"',
+        "(looks like a secret, not shown)",
         "is a secret but is stored in plain text in the stack file",
         "remove it from the file and run: pulumi config set --secret labfabric:sshPrivateKey < file",
       ),
