@@ -70,7 +70,9 @@ export function fromZodIssues(
           severity: "error" as const,
           path: `${at}${k}`,
           value: (value as Record<string, unknown> | undefined)?.[k],
-          message: meant ? `is not a known key (did you mean ${at}${meant}?)` : "is not a known key",
+          message: meant
+            ? `is not a known key (did you mean ${at}${meant}?)`
+            : "is not a known key",
           fix: meant
             ? `rename it to ${at}${meant}`
             : `remove it, or use one of the keys known here: ${known.join(", ") || "(none)"}`,

@@ -59,7 +59,8 @@ export function loadLab(raw: unknown, lab: string): LoadResult {
     };
   }
   const parsed = labSpecSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, findings: fromZodIssues(parsed.error.issues, knownKeysAt) };
+  if (!parsed.success)
+    return { ok: false, findings: fromZodIssues(parsed.error.issues, knownKeysAt) };
   const findings = validateLab(parsed.data, lab);
   if (findings.errors.length > 0) return { ok: false, findings: findings.all };
   return { ok: true, plan: planLab(parsed.data, lab, findings.warnings) };

@@ -76,7 +76,11 @@ export function secretShape(text: string): string | undefined {
 
 /** True when a key's name (its last segment) says it holds a credential. */
 export function isSecretKeyName(key: string): boolean {
-  const last = key.split(/[:.[\]]/).filter(Boolean).pop() ?? key;
+  const last =
+    key
+      .split(/[:.[\]]/)
+      .filter(Boolean)
+      .pop() ?? key;
   return SECRET_CONFIG_KEYS.includes(key) || SECRET_KEY_NAME.test(last);
 }
 

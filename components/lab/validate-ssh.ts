@@ -38,7 +38,12 @@ export function unpinnedMachines(spec: LabSpec): Unpinned[] {
     }
     if (h.ssh.jump && !h.ssh.jump.hostKey) {
       const { address, port } = h.ssh.jump;
-      out.push({ key: `hosts[${i}].ssh.jump.hostKey`, name: `jump host ${address}`, address, port });
+      out.push({
+        key: `hosts[${i}].ssh.jump.hostKey`,
+        name: `jump host ${address}`,
+        address,
+        port,
+      });
     }
   });
   if (spec.kubernetes.enabled) {

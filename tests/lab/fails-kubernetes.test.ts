@@ -151,7 +151,9 @@ describe("Kubernetes and the CNI", () => {
           '"IPIPCrossSubnet"',
           antiSpoof,
           'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
-        ), TOFU_OS],
+        ),
+        TOFU_OS,
+      ],
     );
   });
 
@@ -168,7 +170,9 @@ describe("Kubernetes and the CNI", () => {
         '"native"',
         antiSpoof,
         "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs",
-      ), TOFU_OS]);
+      ),
+      TOFU_OS,
+    ]);
   });
 
   it("accepts native routing on OpenStack with allowed-address-pairs, or without port security", () => {

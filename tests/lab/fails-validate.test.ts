@@ -189,7 +189,9 @@ describe("references name things that exist", () => {
           '"m1.huge"',
           "is not in openstack.flavors",
           "declare it there (adopt: true for an existing flavor)",
-        ), TOFU_OS],
+        ),
+        TOFU_OS,
+      ],
     );
   });
 
@@ -204,7 +206,9 @@ describe("references name things that exist", () => {
           '"ext-net"',
           "is not in openstack.networks",
           "declare the network (name, cidr, mtu)",
-        ), TOFU_OS],
+        ),
+        TOFU_OS,
+      ],
     );
   });
 });

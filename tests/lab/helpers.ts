@@ -164,7 +164,7 @@ export function stackRaw(path: string): Record<string, unknown> {
 
 /** The warning every lab with withOpenstack's instance carries (its key is learned on first use). */
 export const TOFU_OS =
-  "WARNING labfabric:sshHostKeys = \"trust-on-first-use\": the first connection to instance os-w1 trusts whatever key answers (ssh-keyscan); the key is kept in state and checked from then on. Fix: nothing to pin: an instance's key exists only once it boots (compare it with `openstack console log show <instance>`)";
+  'WARNING labfabric:sshHostKeys = "trust-on-first-use": the first connection to instance os-w1 trusts whatever key answers (ssh-keyscan); the key is kept in state and checked from then on. Fix: nothing to pin: an instance\'s key exists only once it boots (compare it with `openstack console log show <instance>`)';
 
 /** One formatted error / warning, as formatFinding prints it. */
 export const E = (key: string, value: string, message: string, fix: string) =>
