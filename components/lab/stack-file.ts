@@ -43,16 +43,16 @@ function strings(v: unknown, path: string): { path: string; text: string }[] {
   return [];
 }
 
-function checkNamespace(ns: string, key: string, findings: Finding[]) {
+function checkNamespace(ns: string, key: string, value: unknown, findings: Finding[]) {
   if ([...KNOWN_NAMESPACES, ...ENGINE_NAMESPACES].includes(ns)) return true;
   const meant = nearMiss(ns, KNOWN_NAMESPACES);
   findings.push({
     severity: meant ? "error" : "warning",
     namespace: ns,
     path: key,
-    value: undefined,
+    value,
     message: meant
-      ? `is in namespace ${ns}:, which nothing reads (did you mean ${meant}:?): the whole key would be ignored`
+      ? `is in namespace ${ns}:, which nothing reads, so it would be ignored without a word (did you mean ${meant}:?)`
       : `is in namespace ${ns}:, which labfabric and its providers (${KNOWN_NAMESPACES.join(", ")}) do not read: it is ignored`,
     fix: meant ? `rename it to ${meant}:${key}` : "remove it unless another tool reads it",
   });
@@ -77,7 +77,7 @@ export function parseStackConfig(text: string, lab: string): StackFile {
       });
       continue;
     }
-    checkNamespace(ns, key, findings);
+    checkNamespace(ns, key, value, findings);
     const namespace = ns === NAMESPACE ? undefined : ns;
     const secretKey =
       ns === NAMESPACE ? (SECRET_KEYS as readonly string[]).includes(key) : isSecretKeyName(key);
