@@ -9,10 +9,10 @@ import { KubeadmCluster } from "./kubernetes/cluster";
 import * as cidr from "./lab/cidr";
 import type { NodeOutput } from "./lab/node-outputs";
 import type { LabPlan } from "./lab/plan";
+import { dialedHosts, hasLibvirtLayer } from "./lab/validate-ssh";
 import { LibvirtLayer } from "./libvirt/component";
 import { OpenstackLayer, openstackProvider } from "./openstack/component";
-import { sshConnection, type Connection } from "./ssh/connection";
-import { hostKey } from "./ssh/host-key";
+import { hostAccess, nodesWithHostKeys } from "./ssh/access";
 
 export interface LabStack {
   fabric: HostFabric[];
@@ -42,74 +42,6 @@ export function existingNodes(plan: LabPlan): NodeOutput[] {
   }));
 }
 
-/**
- * Every bare-metal host's SSH connection, built once, its key pinned or learned once (a host
- * behind a jump host is scanned from the jump host, whose key is checked first).
- */
-function hostAccess(plan: LabPlan, secrets: LabSecrets) {
-  const keys: Record<string, pulumi.Output<string>> = {};
-  const jumpKeys: Record<string, pulumi.Output<string>> = {};
-  const connections: Record<string, pulumi.Output<Connection>> = {};
-  for (const h of plan.spec.hosts) {
-    const { jump } = h.ssh;
-    if (jump) {
-      jumpKeys[h.name] = hostKey({
-        name: `host-${h.name}-jump-host-key`,
-        pinned: jump.hostKey,
-        address: jump.address,
-        port: jump.port,
-      });
-    }
-    const via =
-      jump && !h.ssh.hostKey
-        ? sshConnection(
-            { ...jump, hostKey: jumpKeys[h.name] },
-            requireKey(secrets, `learning ${h.name}'s host key through its jump host`),
-          )
-        : undefined;
-    keys[h.name] = hostKey({
-      name: `host-${h.name}-host-key`,
-      pinned: h.ssh.hostKey,
-      address: h.ssh.address,
-      port: h.ssh.port,
-      via,
-    });
-  }
-  const connection = (name: string, why: string) => {
-    const h = plan.spec.hosts.find((x) => x.name === name)!;
-    const jump = h.ssh.jump ? { ...h.ssh.jump, hostKey: jumpKeys[name] } : undefined;
-    return (connections[name] ??= sshConnection(
-      { ...h.ssh, hostKey: keys[name], jump },
-      requireKey(secrets, why),
-    ));
-  };
-  return { keys, connection };
-}
-
-/**
- * The nodes with every host key known: pinned, or learned once — a VM through its own host
- * (whose key is checked), an instance or existing machine from where `pulumi` runs.
- */
-function nodesWithHostKeys(
-  nodes: NodeOutput[],
-  hosts: ReturnType<typeof hostAccess>,
-  fabric: Record<string, pulumi.Resource[]>,
-): NodeOutput[] {
-  return nodes.map((n) => {
-    if (n.ssh.hostKey) return n;
-    const viaHost = n.source === "vm" && n.host !== undefined;
-    const key = hostKey({
-      name: `node-${n.name}-host-key`,
-      address: n.publicAddress ?? n.address,
-      port: n.ssh.port,
-      machineId: n.machineId,
-      via: viaHost ? hosts.connection(n.host!, `learning VM ${n.name}'s host key`) : undefined,
-      opts: viaHost ? { dependsOn: fabric[n.host!] ?? [] } : undefined,
-    });
-    return { ...n, ssh: { ...n.ssh, hostKey: key } };
-  });
-}
-
 function requireKey(secrets: LabSecrets, why: string): pulumi.Output<string> {
   if (!secrets.sshPrivateKey) {
     throw new pulumi.RunError(
@@ -127,12 +59,9 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
   // networks run: each host's fabric waits for its networks (resolved once the layer exists).
   let natNetworksReady: (byHost: Record<string, pulumi.Resource[]>) => void = () => {};
   const natNetworks = new Promise<Record<string, pulumi.Resource[]>>((r) => (natNetworksReady = r));
-  const libvirtLayer = spec.vms.length > 0 || spec.networks.some((n) => !n.adopt);
+  const libvirtLayer = hasLibvirtLayer(spec);
   // Host keys are needed only for hosts labfabric dials (the fabric, the libvirt provider).
-  const hosts = hostAccess(
-    spec.fabric.mode !== "none" || libvirtLayer ? plan : { ...plan, spec: { ...spec, hosts: [] } },
-    secrets,
-  );
+  const hosts = hostAccess(dialedHosts(spec), (why) => requireKey(secrets, why));
   if (spec.fabric.mode !== "none") {
     stack.fabric = plan.hosts.map((h) => {
       const dependsOn =

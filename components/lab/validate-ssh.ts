@@ -9,7 +9,7 @@
 // reached across the network: only trust-on-first-use can reach them.
 import type { Findings } from "./findings";
 import { kubernetesNodes } from "./nodes";
-import type { LabSpec } from "./schema";
+import type { HostSpec, LabSpec } from "./schema";
 
 const TOFU = "trust-on-first-use";
 
@@ -25,13 +25,22 @@ interface Unpinned {
   port: number;
 }
 
+/** Whether the lab has a libvirt layer: VMs, or networks it creates. */
+export function hasLibvirtLayer(spec: LabSpec): boolean {
+  return spec.vms.length > 0 || spec.networks.some((n) => !n.adopt);
+}
+
+/** The bare-metal hosts labfabric connects to over SSH: for the fabric or the libvirt layer. */
+export function dialedHosts(spec: LabSpec): HostSpec[] {
+  return spec.fabric.mode !== "none" || hasLibvirtLayer(spec) ? spec.hosts : [];
+}
+
 /** Every machine labfabric dials from where `pulumi` runs and that has no ssh.hostKey. */
 export function unpinnedMachines(spec: LabSpec): Unpinned[] {
   const out: Unpinned[] = [];
-  const dialed =
-    spec.fabric.mode !== "none" || spec.vms.length > 0 || spec.networks.some((n) => !n.adopt);
+  const dialed = dialedHosts(spec);
   spec.hosts.forEach((h, i) => {
-    if (!dialed) return;
+    if (!dialed.includes(h)) return;
     if (!h.ssh.hostKey) {
       const key = `hosts[${i}].ssh.hostKey`;
       out.push({ key, name: `host ${h.name}`, address: h.ssh.address, port: h.ssh.port });
