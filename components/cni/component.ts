@@ -9,7 +9,7 @@ import { DEFAULT_API_PORT } from "../lab/defaults";
 import type { LabPlan } from "../lab/plan";
 import { CniProof } from "./proof";
 import type { ProofOptions } from "./proof-script";
-import { chartSpec, cniValues, type Values } from "./values";
+import { chartSpec, cniValues, valuesNeedNodeAddresses, type Values } from "./values";
 
 export interface CniReleaseArgs {
   plan: LabPlan;
@@ -48,7 +48,9 @@ export class CniRelease extends pulumi.ComponentResource {
       );
     }
     const endpoint = args.endpoint ?? this.plannedEndpoint(plan);
-    const addresses = args.nodeAddresses ?? this.plannedAddresses(plan);
+    const addresses = valuesNeedNodeAddresses(plan.cni)
+      ? (args.nodeAddresses ?? this.plannedAddresses(plan))
+      : [];
     this.values = pulumi.all([endpoint, addresses]).apply(([e, a]) => {
       const i = e.lastIndexOf(":");
       return cniValues(plan, {
