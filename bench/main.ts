@@ -1,12 +1,16 @@
-// npm run bench [-- --only dataplane,mtu,converge,scale] [--runs N] [--reps N] [--quick]
+// npm run bench [-- --only dataplane,mtu,converge,scale,engine] [--runs N] [--reps N]
+//                  [--baseline REV] [--quick]
 // What the fabric costs and how the program scales, measured side by side in one run:
 //   1. TCP goodput VM -> VM across each fabric configuration vs host -> host on its underlay
 //   2. DF probe sweep around the planned MTU: pass / clean error / BLACK HOLE
 //   3. convergence: the rendered up.sh on N hosts, in parallel vs one after another, and the
 //      no-op re-apply
 //   4. program scaling: loadLab + the whole program under Pulumi's mock runtime, per lab size
-// About 8 minutes on 2 cores. Needs root (network namespaces). Everything it creates (namespaces "lfbench*", iperf3
-// servers, temp dirs) is removed at the end, on failure, and on Ctrl-C / SIGTERM.
+//      (with --baseline REV: each size also with REV's code, interleaved)
+//   5. the real engine on the dev dry lab: `pulumi preview` vs a no-op `pulumi up`, state size
+// About 8 minutes on 2 cores without section 5. Needs root (network namespaces). Everything it
+// creates (namespaces "lfbench*", iperf3 servers, temp dirs) is removed at the end, on failure,
+// and on Ctrl-C / SIGTERM.
 import { parseArgs } from "node:util";
 import { netnsSkipReason, run } from "../tests/netns";
 import { converge, convergeTable } from "./converge";
