@@ -10,7 +10,7 @@ import type { LabPlan } from "../lab/plan";
 import { knownValues, plannedInputs } from "./known-values";
 import { CniProof } from "./proof";
 import type { ProofOptions } from "./proof-script";
-import { chartSpec, cniValues, type Values } from "./values";
+import { chartSpec, cniValues, valuesNeedNodeAddresses, type Values } from "./values";
 
 export interface CniReleaseArgs {
   plan: LabPlan;
@@ -54,7 +54,10 @@ export class CniRelease extends pulumi.ComponentResource {
       planned.endpointHost !== undefined
         ? `${planned.endpointHost}:${planned.endpointPort}`
         : (args.endpoint ?? this.plannedEndpoint(plan));
-    const addresses = planned.nodeAddresses ?? args.nodeAddresses ?? this.plannedAddresses(plan);
+    // Only values that use the node addresses (Flannel's) make the release wait for every node.
+    const addresses = valuesNeedNodeAddresses(plan.cni)
+      ? (planned.nodeAddresses ?? args.nodeAddresses ?? this.plannedAddresses(plan))
+      : [];
     this.values = pulumi.all([endpoint, addresses]).apply(([e, a]) => {
       const i = e.lastIndexOf(":");
       return cniValues(plan, {
