@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { hostKeyLine } from "../lab/helpers";
 import { copyRepo } from "../stacks/repo-copy";
 
 const REPO = join(__dirname, "..", "..");
@@ -30,13 +31,15 @@ const KEY = [
   "-----END OPENSSH PRIVATE KEY-----",
   "",
 ].join("\n");
+/** Pinned host keys (labfabric checks every SSH server's key; preview reaches no host). */
+const HOST_KEYS = [hostKeyLine(1), hostKeyLine(2)].map((k) => JSON.stringify(k));
 const STACK_FILE = `config:
   labfabric:hosts:
     - name: lab1
-      ssh: { address: 192.0.2.11 }
+      ssh: { address: 192.0.2.11, hostKey: ${HOST_KEYS[0]} }
       underlay: { interface: eth0, address: 192.0.2.11/24, mtu: 1500 }
     - name: lab2
-      ssh: { address: 192.0.2.12 }
+      ssh: { address: 192.0.2.12, hostKey: ${HOST_KEYS[1]} }
       underlay: { interface: eth0, address: 192.0.2.12/24, mtu: 1500 }
   labfabric:fabric:
     mode: vxlan
