@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Run by prove.sh inside the test's network namespace and a private mount namespace:
+#   prove-inner.sh MODE BUNDLE WORK
+# Node paths (/etc/kubernetes, /var/lib/kubelet, /run/containerd, ...) are bind mounts of WORK, so
+# the host's own files are never touched; the kernel tunables kubelet would set machine-wide are
+# masked with files holding the values it wants (the machine is shared: it must not get
+# panic_on_oops=1 from a test). Prints what it sees; exits non-zero on the first failure.
+set -euo pipefail
+mode="$1" bundle="$2" work="$3"
+root="$work" # where lib.sh's step keeps its logs ($root/work)
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LOG_TAG=k8s-prove
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+# shellcheck source=../toolchain/lib.sh
+source "$HERE/../toolchain/lib.sh"
+export PATH="$bundle/bin:$PATH"
+SOCK=unix:///run/containerd/containerd.sock
+crictl() { command crictl --runtime-endpoint "$SOCK" --image-endpoint "$SOCK" --timeout 60s "$@"; }
+k() { kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
+show_logs() {
+  local f
+  for f in "$work"/logs/*.log "$work"/work/*.log; do
+    [[ -f "$f" ]] || continue
+    echo "----- tail of $(basename "$f")" >&2
+    tail -n 25 "$f" >&2
+  done
+}
+trap 'rc=$?; ((rc == 0)) || show_logs; exit $rc' EXIT
+
+# --- the namespace host's file system --------------------------------------------------------------
+mkdir -p "$work/logs" "$work/fs" "$work/cgroup"
+mount --make-rprivate /
+mount --rbind /sys/fs/cgroup "$work/cgroup"
+mount -t sysfs sysfs /sys
+mount --rbind "$work/cgroup" /sys/fs/cgroup
+for d in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /run/containerd /var/lib/containerd /etc/containerd \
+  /etc/cni/net.d /opt/cni/bin /var/lib/cni /var/log/pods /var/log/containers /run/flannel; do
+  mkdir -p "$work/fs$d" "$d"
+  mount --bind "$work/fs$d" "$d"
+done
+for t in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_on_oops=1; do
+  echo "${t#*=}" >"$work/sysctl-${t%%=*}"
+  mount --bind "$work/sysctl-${t%%=*}" "/proc/sys/${t%%=*}"
+done
+install -m 0755 "$bundle"/cni/* /opt/cni/bin/
+
+# --- containerd 1.6 (Debian) -----------------------------------------------------------------------
+cat >/etc/containerd/config.toml <<EOF
+version = 2
+root = "/var/lib/containerd"
+state = "/run/containerd"
+[grpc]
+  address = "/run/containerd/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:$PAUSE_VERSION"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/opt/cni/bin"
+    conf_dir = "/etc/cni/net.d"
+EOF
+log "containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}')"
+start=$SECONDS
+containerd --config /etc/containerd/config.toml >"$work/logs/containerd.log" 2>&1 &
+for _ in $(seq 60); do ctr version >/dev/null 2>&1 && break || sleep 1; done
+ctr version >/dev/null || die "containerd did not answer on its socket"
+log "containerd up ($((SECONDS - start)) s)"
+
+start=$SECONDS
+for img in "$bundle"/images/*.tar; do
+  s=$SECONDS
+  ctr -n k8s.io images import "$img" >"$work/logs/import.log" 2>&1 ||
+    die "ctr images import $img: $(tail -n 2 "$work/logs/import.log")"
+  log "  imported $(basename "$img") ($((SECONDS - s)) s)"
+done
+log "images imported ($((SECONDS - start)) s):"
+ctr -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/    /' >&2
+missing="$(grep -v -e '^#' -e '^$' "$HERE/images.txt" | while read -r r; do
+  ctr -n k8s.io images ls -q | grep -qx "$r" || echo "$r"
+done)"
+[[ -z "$missing" ]] || die "not in containerd after import: $missing"
+
+# pause under runc, directly (ctr run: the image's own entrypoint, host network)
+ctr -n k8s.io run -d --net-host "registry.k8s.io/pause:$PAUSE_VERSION" k8s-prove-pause >/dev/null
+sleep 2
+status="$(ctr -n k8s.io tasks ls | awk '$1 == "k8s-prove-pause" {print $3}')"
+log "pause under runc (ctr run): task status $status"
+[[ "$status" == RUNNING ]] || die "pause is not running under runc"
+ctr -n k8s.io tasks kill -s KILL k8s-prove-pause >/dev/null
+sleep 1
+ctr -n k8s.io tasks rm k8s-prove-pause >/dev/null 2>&1 || true
+ctr -n k8s.io containers rm k8s-prove-pause >/dev/null
+
+# The CRI: status, and a host-network pod sandbox (no CNI needed) whose infra container is pause.
+crictl info >"$work/crictl-info.json"
+cond() { sed -n "/\"type\": \"$1\"/,/status/p" "$work/crictl-info.json" | grep -o '"status": [a-z]*' | head -n1; }
+log "crictl info: RuntimeReady $(cond RuntimeReady), NetworkReady $(cond NetworkReady)"
+cond RuntimeReady | grep -q true || die "the CRI does not report RuntimeReady"
+cat >"$work/pod.json" <<'EOF'
+{"metadata": {"name": "prove", "namespace": "default", "uid": "k8s-prove-1"},
+ "linux": {"security_context": {"namespace_options": {"network": 2}}}, "log_directory": "/tmp"}
+EOF
+pod="$(crictl runp "$work/pod.json")"
+log "crictl runp (host network): sandbox $(crictl pods -q --id "$pod" | cut -c1-13) $(crictl inspectp "$pod" |
+  grep -o '"state": "[A-Z_]*"' | head -n1)"
+crictl stopp "$pod" >/dev/null && crictl rmp "$pod" >/dev/null
+[[ "$mode" == kubeadm ]] || exit 0
+
+# --- kubeadm init -----------------------------------------------------------------------------------
+cat >"$work/kubeadm.yaml" <<EOF
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: 10.254.77.10, bindPort: 6443}
+nodeRegistration:
+  name: k8s-prove
+  criSocket: $SOCK
+  imagePullPolicy: Never
+  kubeletExtraArgs: [{name: node-ip, value: 10.254.77.10}]
+timeouts: {controlPlaneComponentHealthCheck: 15m0s, kubeletHealthCheck: 10m0s}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: $K8S_VERSION
+networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failSwapOn: true
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+EOF
+log "kubeadm config images list --kubernetes-version $K8S_VERSION:"
+kubeadm config images list --kubernetes-version "$K8S_VERSION" 2>/dev/null | sed 's/^/    /' >&2
+
+# No systemd here: kubeadm's `systemctl restart kubelet` fails (a warning), so kubelet is started
+# by hand as soon as kubeadm has written its flags and config, with exactly those.
+(
+  while [[ ! -f /var/lib/kubelet/config.yaml || ! -f /var/lib/kubelet/kubeadm-flags.env ]]; do sleep 1; done
+  sleep 1
+  # shellcheck disable=SC1091
+  source /var/lib/kubelet/kubeadm-flags.env
+  # shellcheck disable=SC2086
+  exec kubelet --bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf \
+    --kubeconfig=/etc/kubernetes/kubelet.conf --config=/var/lib/kubelet/config.yaml $KUBELET_KUBEADM_ARGS
+) >"$work/logs/kubelet.log" 2>&1 &
+
+start=$SECONDS
+rc=0
+step "kubeadm init $K8S_VERSION (imagePullPolicy Never)" kubeadm init --config "$work/kubeadm.yaml" \
+  --ignore-preflight-errors=all -v=1 || rc=$?
+grep -E '^\[(WARNING|ERROR)|^error' "$work"/work/kubeadm*.log | sort -u | sed 's/^/    /' >&2 || true
+log "kubeadm init: exit $rc after $((SECONDS - start)) s"
+k get nodes -o wide >&2 || true
+for _ in $(seq 36); do
+  k -n kube-system get pods -o wide 2>/dev/null | grep -q 'kube-proxy.*Running' && break
+  sleep 5
+done
+k get pods -A -o wide >&2 || true
+crictl ps -a 2>/dev/null | sed 's/^/    /' >&2 || true
+exit "$rc"
