@@ -16,7 +16,7 @@ source "$HERE/versions.env"
 source "$HERE/../toolchain/lib.sh"
 export PATH="$bundle/bin:$PATH"
 SOCK=unix:///run/containerd/containerd.sock
-crictl() { command crictl --runtime-endpoint "$SOCK" --image-endpoint "$SOCK" --timeout 60s "$@"; }
+crictl() { command crictl --config "$work/crictl.yaml" --timeout 60s "$@"; }
 k() { kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
 show_logs() {
   local f
@@ -27,6 +27,8 @@ show_logs() {
   done
 }
 trap 'rc=$?; ((rc == 0)) || show_logs; exit $rc' EXIT
+
+printf 'runtime-endpoint: %s\nimage-endpoint: %s\n' "$SOCK" "$SOCK" >"$work/crictl.yaml"
 
 # --- the namespace host's file system --------------------------------------------------------------
 mkdir -p "$work/logs" "$work/fs" "$work/cgroup"
@@ -40,12 +42,16 @@ for d in /etc/kubernetes /var/lib/kubelet /var/lib/etcd /run/containerd /var/lib
   mount --bind "$work/fs$d" "$d"
 done
 for t in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_on_oops=1; do
-  echo "${t#*=}" >"$work/sysctl-${t%%=*}"
-  mount --bind "$work/sysctl-${t%%=*}" "/proc/sys/${t%%=*}"
+  f="$work/sysctl-$(tr / . <<<"${t%%=*}")"
+  echo "${t#*=}" >"$f"
+  mount --bind "$f" "/proc/sys/${t%%=*}"
 done
 install -m 0755 "$bundle"/cni/* /opt/cni/bin/
 
 # --- containerd 1.6 (Debian) -----------------------------------------------------------------------
+restrict_oom=false
+# CapEff bit 24 = CAP_SYS_RESOURCE
+(((0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24) & 1)) || restrict_oom=true
 cat >/etc/containerd/config.toml <<EOF
 version = 2
 root = "/var/lib/containerd"
@@ -54,6 +60,9 @@ state = "/run/containerd"
   address = "/run/containerd/containerd.sock"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "registry.k8s.io/pause:$PAUSE_VERSION"
+  # These machines withhold CAP_SYS_RESOURCE: lowering a container's oom_score_adj (CRI asks -998
+  # for sandboxes) is refused and runc fails ("can't get final child's PID from pipe: EOF").
+  restrict_oom_score_adj = $restrict_oom
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
@@ -67,8 +76,8 @@ EOF
 log "containerd $(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}')"
 start=$SECONDS
 containerd --config /etc/containerd/config.toml >"$work/logs/containerd.log" 2>&1 &
-for _ in $(seq 60); do ctr version >/dev/null 2>&1 && break || sleep 1; done
-ctr version >/dev/null || die "containerd did not answer on its socket"
+for _ in $(seq 60); do timeout 5 ctr version >/dev/null 2>&1 && break || sleep 1; done
+timeout 5 ctr version >/dev/null || die "containerd did not answer on its socket"
 log "containerd up ($((SECONDS - start)) s)"
 
 start=$SECONDS
@@ -80,10 +89,6 @@ for img in "$bundle"/images/*.tar; do
 done
 log "images imported ($((SECONDS - start)) s):"
 ctr -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/    /' >&2
-missing="$(grep -v -e '^#' -e '^$' "$HERE/images.txt" | while read -r r; do
-  ctr -n k8s.io images ls -q | grep -qx "$r" || echo "$r"
-done)"
-[[ -z "$missing" ]] || die "not in containerd after import: $missing"
 
 # pause under runc, directly (ctr run: the image's own entrypoint, host network)
 ctr -n k8s.io run -d --net-host "registry.k8s.io/pause:$PAUSE_VERSION" k8s-prove-pause >/dev/null
@@ -97,10 +102,9 @@ ctr -n k8s.io tasks rm k8s-prove-pause >/dev/null 2>&1 || true
 ctr -n k8s.io containers rm k8s-prove-pause >/dev/null
 
 # The CRI: status, and a host-network pod sandbox (no CNI needed) whose infra container is pause.
-crictl info >"$work/crictl-info.json"
-cond() { sed -n "/\"type\": \"$1\"/,/status/p" "$work/crictl-info.json" | grep -o '"status": [a-z]*' | head -n1; }
-log "crictl info: RuntimeReady $(cond RuntimeReady), NetworkReady $(cond NetworkReady)"
-cond RuntimeReady | grep -q true || die "the CRI does not report RuntimeReady"
+conditions="$(crictl info -o go-template --template '{{range .status.conditions}}{{.type}}={{.status}} {{end}}')"
+log "crictl info: $conditions"
+grep -qw 'RuntimeReady=true' <<<"$conditions" || die "the CRI does not report RuntimeReady"
 cat >"$work/pod.json" <<'EOF'
 {"metadata": {"name": "prove", "namespace": "default", "uid": "k8s-prove-1"},
  "linux": {"security_context": {"namespace_options": {"network": 2}}}, "log_directory": "/tmp"}
@@ -109,6 +113,10 @@ pod="$(crictl runp "$work/pod.json")"
 log "crictl runp (host network): sandbox $(crictl pods -q --id "$pod" | cut -c1-13) $(crictl inspectp "$pod" |
   grep -o '"state": "[A-Z_]*"' | head -n1)"
 crictl stopp "$pod" >/dev/null && crictl rmp "$pod" >/dev/null
+missing="$(grep -v -e '^#' -e '^$' "$HERE/images.txt" | while read -r r; do
+  ctr -n k8s.io images ls -q | grep -qx "$r" || echo "$r"
+done)"
+[[ -z "$missing" ]] || die "images.txt names images not in containerd after the import: $missing"
 [[ "$mode" == kubeadm ]] || exit 0
 
 # --- kubeadm init -----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@
 #   prove.sh kubeadm   the same, then `kubeadm init` (imagePullPolicy Never) with a kubelet using
 #                      cgroupfs started by hand (no systemd here), and what the cluster shows
 #
-# The namespace host gets one dummy interface (10.254.77.10/24, default route into it): traffic
-# never leaves the namespace. Everything is bounded (LABFABRIC_PROVE_TIMEOUT, default 1500 s) and
+# The namespace host gets one interface (10.254.77.10/24 on a veth pair whose both ends are in it,
+# default route into it): traffic never leaves the namespace. Everything is bounded (LABFABRIC_PROVE_TIMEOUT, default 1500 s) and
 # torn down on exit: every process in the namespace is stopped, the namespace deleted.
 set -euo pipefail
 
@@ -62,11 +62,13 @@ rm -rf "$work"
 mkdir -p "$work"
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-ip -n "$NS" link add eth0 type dummy
+# No dummy driver on these kernels: a veth pair with both ends inside (carrier up, goes nowhere).
+ip -n "$NS" link add eth0 type veth peer name eth0-end
 ip -n "$NS" addr add 10.254.77.10/24 dev eth0
+ip -n "$NS" link set eth0-end up
 ip -n "$NS" link set eth0 up
 ip -n "$NS" route add default via 10.254.77.1 dev eth0
-log "namespace $NS: eth0 10.254.77.10/24 (dummy), mode $mode"
+log "namespace $NS: eth0 10.254.77.10/24 (veth, both ends inside), mode $mode"
 
 # nsenter keeps the host's /sys (and its cgroup mounts), unlike `ip netns exec`; the inner script
 # mounts the namespace's sysfs and puts the cgroup tree back under it.
@@ -74,5 +76,5 @@ rc=0
 timeout "${LABFABRIC_PROVE_TIMEOUT:-1500}" nsenter --net="/run/netns/$NS" \
   unshare --mount --propagation private \
   env T0="$T0" bash "$HERE/prove-inner.sh" "$mode" "$bundle" "$work" || rc=$?
-((rc == 0)) || log "FAILED (exit $rc): logs in $work were kept until now; see above"
+((rc == 0)) || log "FAILED (exit $rc); the tails of the logs are above"
 exit "$rc"
