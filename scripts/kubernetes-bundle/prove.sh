@@ -50,7 +50,7 @@ stop_all() {
   rm -rf "$work"
   # Mount points the private mount namespace needed; removed when still empty.
   rmdir /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/cni/net.d /etc/cni /opt/cni/bin /opt/cni \
-    /var/lib/cni /var/log/pods /var/log/containers /run/flannel 2>/dev/null || true
+    /var/lib/cni /var/log/pods /var/log/containers /run/flannel /run/containerd /var/lib/containerd 2>/dev/null || true
 }
 
 if ip netns list | grep -qw "^$NS"; then
