@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { KUBERNETES_BUNDLE } from "../../components/lab/defaults";
 
 const DIR = join(import.meta.dirname, "../../scripts/kubernetes-bundle");
 
@@ -65,6 +66,12 @@ describe("offline Kubernetes bundle: images", () => {
       `ghcr.io/flannel-io/flannel:${flannel}`,
       `ghcr.io/flannel-io/flannel-cni-plugin:${env.FLANNEL_CNI_IMAGE_TAG}`,
     ]);
+  });
+
+  it('is what kubernetes.packageSource "bundle" validates against (KUBERNETES_BUNDLE)', () => {
+    assert.equal(KUBERNETES_BUNDLE.release, env.K8S_VERSION);
+    assert.equal(`v${KUBERNETES_BUNDLE.minor}.`, env.K8S_VERSION.replace(/\d+$/, ""));
+    assert.ok(images.some((r) => r.includes(`/${KUBERNETES_BUNDLE.cni}-io/`)));
   });
 
   it("pins etcd's image tag to the etcd module it builds", () => {
