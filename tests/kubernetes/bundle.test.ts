@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { KUBERNETES_BUNDLE } from "../../components/lab/defaults";
 
-const DIR = join(import.meta.dirname, "../../scripts/kubernetes-bundle");
+const DIR = join(__dirname, "../../scripts/kubernetes-bundle");
 
 function readEnv(file: string): Record<string, string> {
   const env: Record<string, string> = {};
