@@ -16,6 +16,7 @@ source "$HERE/versions.env"
 source "$HERE/../toolchain/lib.sh"
 export PATH="$bundle/bin:$PATH"
 SOCK=unix:///run/containerd/containerd.sock
+CGROUP_ROOT="${CGROUP_ROOT:-/k8s-prove}"
 crictl() { command crictl --config "$work/crictl.yaml" --timeout 60s "$@"; }
 k() { kubectl --kubeconfig /etc/kubernetes/admin.conf "$@"; }
 show_logs() {
@@ -47,6 +48,19 @@ for t in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_o
   mount --bind "$f" "/proc/sys/${t%%=*}"
 done
 install -m 0755 "$bundle"/cni/* /opt/cni/bin/
+# Per network namespace, so safe to set: a new namespace starts with forwarding off.
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.bridge.bridge-nf-call-iptables=1 2>/dev/null || true
+# kubelet's own cgroup root (cgroup v1, cgroupfs driver), so it never meets another kubelet's
+# /kubepods on this shared machine; prove.sh removes it. cpuset children need cpus and mems.
+for c in /sys/fs/cgroup/*/; do
+  [[ -f "$c/tasks" ]] || continue
+  mkdir -p "$c$CGROUP_ROOT"
+  if [[ -f "$c/cpuset.cpus" ]]; then
+    cat "$c/cpuset.cpus" >"$c$CGROUP_ROOT/cpuset.cpus"
+    cat "$c/cpuset.mems" >"$c$CGROUP_ROOT/cpuset.mems"
+  fi
+done
 
 # --- containerd 1.6 (Debian) -----------------------------------------------------------------------
 restrict_oom=false
@@ -91,7 +105,7 @@ log "images imported ($((SECONDS - start)) s):"
 ctr -n k8s.io images ls -q | grep -v '^sha256:' | sed 's/^/    /' >&2
 
 # pause under runc, directly (ctr run: the image's own entrypoint, host network)
-ctr -n k8s.io run -d --net-host "registry.k8s.io/pause:$PAUSE_VERSION" k8s-prove-pause >/dev/null
+ctr -n k8s.io run -d --net-host --cgroup "$CGROUP_ROOT/ctr-pause" "registry.k8s.io/pause:$PAUSE_VERSION" k8s-prove-pause >/dev/null
 sleep 2
 status="$(ctr -n k8s.io tasks ls | awk '$1 == "k8s-prove-pause" {print $3}')"
 log "pause under runc (ctr run): task status $status"
@@ -106,9 +120,10 @@ conditions="$(crictl info -o go-template --template '{{range .status.conditions}
 log "crictl info: $conditions"
 grep -qw 'RuntimeReady=true' <<<"$conditions" || die "the CRI does not report RuntimeReady"
 cat >"$work/pod.json" <<'EOF'
-{"metadata": {"name": "prove", "namespace": "default", "uid": "k8s-prove-1"},
- "linux": {"security_context": {"namespace_options": {"network": 2}}}, "log_directory": "/tmp"}
+{"metadata": {"name": "prove", "namespace": "default", "uid": "k8s-prove-1"}, "log_directory": "/tmp",
+ "linux": {"cgroup_parent": "CGROUP_ROOT/crictl", "security_context": {"namespace_options": {"network": 2}}}}
 EOF
+sed -i "s|CGROUP_ROOT|$CGROUP_ROOT|" "$work/pod.json"
 pod="$(crictl runp "$work/pod.json")"
 log "crictl runp (host network): sandbox $(crictl pods -q --id "$pod" | cut -c1-13) $(crictl inspectp "$pod" |
   grep -o '"state": "[A-Z_]*"' | head -n1)"
@@ -139,6 +154,7 @@ networking: {podSubnet: 10.244.0.0/16, serviceSubnet: 10.96.0.0/12}
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: cgroupfs
+cgroupRoot: $CGROUP_ROOT
 failSwapOn: true
 ---
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -166,11 +182,25 @@ step "kubeadm init $K8S_VERSION (imagePullPolicy Never)" kubeadm init --config "
   --ignore-preflight-errors=all -v=1 || rc=$?
 grep -E '^\[(WARNING|ERROR)|^error' "$work"/work/kubeadm*.log | sort -u | sed 's/^/    /' >&2 || true
 log "kubeadm init: exit $rc after $((SECONDS - start)) s"
+if ((rc == 0)); then
+  # No Flannel here (no helm to render its chart yet): the bundle's bridge/host-local/portmap
+  # plugins give the node a pod network, so CoreDNS (from the bundle) can start on it.
+  cat >/etc/cni/net.d/10-prove.conflist <<'EOF'
+{"cniVersion": "1.0.0", "name": "prove", "plugins": [
+  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}]}
+EOF
+  start=$SECONDS
+  for _ in $(seq 60); do
+    k -n kube-system get pods 2>/dev/null | grep -E '^(coredns|kube-proxy)' | grep -vq Running || break
+    sleep 5
+  done
+  log "after the CNI config ($((SECONDS - start)) s):"
+fi
 k get nodes -o wide >&2 || true
-for _ in $(seq 36); do
-  k -n kube-system get pods -o wide 2>/dev/null | grep -q 'kube-proxy.*Running' && break
-  sleep 5
-done
 k get pods -A -o wide >&2 || true
 crictl ps -a 2>/dev/null | sed 's/^/    /' >&2 || true
+conditions="$(crictl info -o go-template --template '{{range .status.conditions}}{{.type}}={{.status}} {{end}}')"
+log "crictl info: $conditions"
 exit "$rc"

@@ -45,12 +45,13 @@ stop_all() {
     sleep 3
   done
   ip netns del "$NS" 2>/dev/null || true
-  # Containers' cgroups (cgroupfs driver) that runc could not remove after a kill.
-  find /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
+  # The test's cgroups (every container of it lives under /$NS) that runc could not remove.
+  find /sys/fs/cgroup/*/"$NS" -depth -type d -exec rmdir {} + 2>/dev/null || true
   rm -rf "$work"
   # Mount points the private mount namespace needed; removed when still empty.
   rmdir /etc/kubernetes /var/lib/kubelet /var/lib/etcd /etc/cni/net.d /etc/cni /opt/cni/bin /opt/cni \
-    /var/lib/cni /var/log/pods /var/log/containers /run/flannel /run/containerd /var/lib/containerd 2>/dev/null || true
+    /var/lib/cni /var/log/pods /var/log/containers /run/flannel /run/containerd /var/lib/containerd \
+    /lib/modules 2>/dev/null || true
 }
 
 if ip netns list | grep -qw "^$NS"; then
@@ -75,6 +76,6 @@ log "namespace $NS: eth0 10.254.77.10/24 (veth, both ends inside), mode $mode"
 rc=0
 timeout "${LABFABRIC_PROVE_TIMEOUT:-1500}" nsenter --net="/run/netns/$NS" \
   unshare --mount --propagation private \
-  env T0="$T0" bash "$HERE/prove-inner.sh" "$mode" "$bundle" "$work" || rc=$?
+  env T0="$T0" CGROUP_ROOT="/$NS" bash "$HERE/prove-inner.sh" "$mode" "$bundle" "$work" || rc=$?
 ((rc == 0)) || log "FAILED (exit $rc); the tails of the logs are above"
 exit "$rc"
