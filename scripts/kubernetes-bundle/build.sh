@@ -89,14 +89,15 @@ build_kubernetes() {
 }
 
 # etcd: the server module's go.mod replaces its sibling modules with ../ paths (absent from the
-# zip): drop them and require the siblings at the same version.
+# zip): drop them; its require lines already name the siblings of the release (client/v2 is
+# v2.305.24, the others v3.5.24).
 build_etcd() {
-  local src v="v${ETCD_VERSION}" args=() m
+  local src args=() m
   fresh etcd "$ETCD_MODULE" && return 0
   src="$root/work/etcd"
   writable_copy "$(mod_dir "$ETCD_MODULE")" "$src"
   for m in $(sed -n 's|^\t\(go.etcd.io/[^ ]*\) => \.\./.*|\1|p' "$src/go.mod"); do
-    args+=("-dropreplace=$m" "-require=$m@$v")
+    args+=("-dropreplace=$m")
   done
   (cd "$src" && go mod edit "${args[@]}")
   step "etcd $ETCD_VERSION: go build" bash -c 'cd "$1" && go build -v -trimpath -ldflags "-s -w" -o "$2" .' \
