@@ -44,7 +44,12 @@ function kubeadmImages(): string[] {
 }
 
 function chartFile(): string | undefined {
-  const dirs = [process.env.LABFABRIC_UPSTREAM_DIR, join(DIR, "../../../shared/upstream")];
+  // Where scripts/toolchain/lib.sh's upstream_dir looks, in the same order.
+  const dirs = [
+    process.env.LABFABRIC_UPSTREAM_DIR,
+    join(DIR, "../../../shared/upstream"),
+    "/work/shared/upstream",
+  ];
   return dirs
     .filter((d): d is string => !!d)
     .map((d) => join(d, env.FLANNEL_CHART))
