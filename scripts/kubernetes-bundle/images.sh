@@ -50,9 +50,12 @@ with_libs() {
   local rootfs="$1" f lib
   shift
   for f in "$@"; do
-    cp -a --parents "$f" "$rootfs/"
+    mkdir -p "$rootfs$(dirname "$f")"
+    cp -a "$f" "$rootfs$f"
     for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
-      cp -L --parents "$lib" "$rootfs/" 2>/dev/null || true
+      [[ -e "$rootfs$lib" ]] && continue
+      mkdir -p "$rootfs$(dirname "$lib")"
+      cp -L "$lib" "$rootfs$lib"
     done
   done
 }
