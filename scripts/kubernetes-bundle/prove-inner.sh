@@ -128,10 +128,12 @@ pod="$(crictl runp "$work/pod.json")"
 log "crictl runp (host network): sandbox $(crictl pods -q --id "$pod" | cut -c1-13) $(crictl inspectp "$pod" |
   grep -o '"state": "[A-Z_]*"' | head -n1)"
 crictl stopp "$pod" >/dev/null && crictl rmp "$pod" >/dev/null
+listed="$(ctr -n k8s.io images ls -q)"
 missing="$(grep -v -e '^#' -e '^$' "$HERE/images.txt" | while read -r r; do
-  ctr -n k8s.io images ls -q | grep -qx "$r" || echo "$r"
+  grep -qxF "$r" <<<"$listed" || echo "$r"
 done)"
 [[ -z "$missing" ]] || die "images.txt names images not in containerd after the import: $missing"
+log "every image of images.txt is in containerd (namespace k8s.io)"
 [[ "$mode" == kubeadm ]] || exit 0
 
 # --- kubeadm init -----------------------------------------------------------------------------------
