@@ -182,7 +182,7 @@ start=$SECONDS
 rc=0
 step "kubeadm init $K8S_VERSION (imagePullPolicy Never)" kubeadm init --config "$work/kubeadm.yaml" \
   --ignore-preflight-errors=all -v=1 || rc=$?
-grep -E '^\[(WARNING|ERROR)|^error' "$work"/work/kubeadm*.log | sort -u | sed 's/^/    /' >&2 || true
+grep -hE '^\s*\[(WARNING|ERROR)|^error' "$work"/work/kubeadm*.log | sort -u | sed 's/^\s*/    /' >&2 || true
 log "kubeadm init: exit $rc after $((SECONDS - start)) s"
 if ((rc == 0)); then
   # No Flannel here (no helm to render its chart yet): the bundle's bridge/host-local/portmap
@@ -194,11 +194,22 @@ if ((rc == 0)); then
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   start=$SECONDS
+  ready=0
   for _ in $(seq 60); do
-    k -n kube-system get pods 2>/dev/null | grep -E '^(coredns|kube-proxy)' | grep -vq Running || break
+    # kube-proxy and both CoreDNS replicas listed, every pod of kube-system 1/1 Running
+    pods="$(k -n kube-system get pods --no-headers 2>/dev/null || true)"
+    if (($(grep -cE '^(coredns|kube-proxy)' <<<"$pods") >= 3)) &&
+      awk '$2 != "1/1" || $3 != "Running" {bad = 1} END {exit bad}' <<<"$pods"; then
+      ready=1
+      break
+    fi
     sleep 5
   done
-  log "after the CNI config ($((SECONDS - start)) s):"
+  log "after the CNI config: kube-system all Ready: $ready ($((SECONDS - start)) s)"
+  # A Service through kube-proxy's rules to CoreDNS on the bridge network, inside the namespace.
+  dns="$(timeout 20 busybox nslookup kubernetes.default.svc.cluster.local 10.96.0.10 2>&1 || true)"
+  log "nslookup kubernetes.default.svc.cluster.local via 10.96.0.10: $(grep -A1 'Name:' <<<"$dns" |
+    grep -o 'Address:* [0-9.]*' | tail -n1 || echo "failed: $(tail -n1 <<<"$dns")")"
 fi
 k get nodes -o wide >&2 || true
 k get pods -A -o wide >&2 || true
