@@ -190,7 +190,8 @@ if ((rc == 0)); then
   cat >/etc/cni/net.d/10-prove.conflist <<'EOF'
 {"cniVersion": "1.0.0", "name": "prove", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]]}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]],
+            "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   start=$SECONDS
