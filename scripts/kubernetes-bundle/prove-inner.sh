@@ -115,6 +115,25 @@ sleep 1
 ctr -n k8s.io tasks rm k8s-prove-pause >/dev/null 2>&1 || true
 ctr -n k8s.io containers rm k8s-prove-pause >/dev/null
 
+# What the images' users run in them: each binary starts, iptables finds its libraries (nft mode),
+# the Flannel images' `cp` works.
+n=0
+while read -r img cmd; do
+  n=$((n + 1))
+  # shellcheck disable=SC2086
+  out="$(timeout 60 ctr -n k8s.io run --rm --net-host --cgroup "$CGROUP_ROOT/check-$n" "$img" "k8s-prove-check-$n" $cmd 2>&1 </dev/null |
+    head -n 1)" || die "in $img, \`$cmd\` failed: $out"
+  log "  $img: $cmd -> ${out:-(no output, exit 0)}"
+done <<EOF
+registry.k8s.io/kube-proxy:$K8S_VERSION kube-proxy --version
+registry.k8s.io/kube-proxy:$K8S_VERSION iptables -V
+registry.k8s.io/etcd:$ETCD_IMAGE_TAG etcd --version
+registry.k8s.io/coredns/coredns:${COREDNS_MODULE#*@} /coredns -version
+ghcr.io/flannel-io/flannel:${FLANNEL_MODULE#*@} /opt/bin/flanneld --version
+ghcr.io/flannel-io/flannel:${FLANNEL_MODULE#*@} iptables-save --version
+ghcr.io/flannel-io/flannel-cni-plugin:$FLANNEL_CNI_IMAGE_TAG cp -f /flannel /tmp/flannel
+EOF
+
 # The CRI: status, and a host-network pod sandbox (no CNI needed) whose infra container is pause.
 conditions="$(crictl info -o go-template --template '{{range .status.conditions}}{{.type}}={{.status}} {{end}}')"
 log "crictl info: $conditions"
