@@ -13,8 +13,8 @@
 #    way, needs internet), else built from upstream's source (tarballs with checksums verified;
 #    kubernetes from the Go module proxy, hashes pinned) and installed with `pulumi plugin install
 #    --file`.
-# A cold build takes about 25 minutes on 2 cores, plus the kubernetes provider (upstream says ~24
-# min; over 20 min at idle priority on a loaded machine here); a warm run returns in about a second.
+# A cold build takes about 25 minutes on 2 cores, plus the kubernetes provider (17 min of CPU; 35
+# min at idle priority on a loaded machine); a warm run returns in seconds.
 #
 # Environment:
 #   LABFABRIC_CACHE            cache root (default $HOME/.cache/labfabric)
