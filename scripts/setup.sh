@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks for labfabric's tests and dry lab:
 # kernel networking tools (namespaces, bridges, VXLAN, iptables/nftables), an SSH server for the
-# simulated hosts, iperf3 for benchmarks. Then the npm packages from package-lock.json.
+# simulated hosts, iperf3 for benchmarks; containerd and runc (the offline Kubernetes bundle's
+# runtime, scripts/kubernetes-bundle), busybox-static (its Flannel images' `cp`) and gcc (its
+# static pause). Then the npm packages from package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(iproute2 iptables nftables iputils-ping openssh-server openssh-client iperf3 procps kmod ca-certificates)
+packages=(iproute2 iptables nftables iputils-ping openssh-server openssh-client iperf3 procps kmod ca-certificates
+  containerd runc busybox-static gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

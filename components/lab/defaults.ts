@@ -80,6 +80,25 @@ export const DEFAULT_OPENSTACK_NETWORK_MTU = 1450;
 /** Container runtime when not chosen: containerd is packaged on every distribution we target. */
 export const DEFAULT_CONTAINER_RUNTIME = "containerd";
 
+/**
+ * Where kubelet/kubeadm/kubectl, the runtime and the container images come from. "internet" (the
+ * default, what real labs use): pkgs.k8s.io and the distribution's packages, images pulled by
+ * kubeadm and the CNI chart. "bundle": the offline bundle of scripts/kubernetes-bundle/build.sh,
+ * for labs without internet (the machines labfabric is built on).
+ */
+export const DEFAULT_PACKAGE_SOURCE = "internet";
+
+/**
+ * What the offline bundle holds (scripts/kubernetes-bundle/versions.env and images.txt; a test
+ * keeps the two in step): one Kubernetes release, containerd, and Flannel's images only.
+ */
+export const KUBERNETES_BUNDLE = {
+  release: "v1.32.13",
+  minor: "1.32",
+  runtime: "containerd",
+  cni: "flannel",
+} as const;
+
 /** Helm charts, pinned (repository + version) and overridable; a local path works offline. */
 export const CNI_CHARTS = {
   calico: {

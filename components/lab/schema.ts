@@ -217,6 +217,8 @@ const kubernetes = z.strictObject({
   podSubnet: p.ipv4Cidr.optional(),
   serviceSubnet: p.ipv4Cidr.default(d.DEFAULT_SERVICE_SUBNET),
   runtime: z.enum(["containerd", "crio"]).default(d.DEFAULT_CONTAINER_RUNTIME),
+  /** internet (pkgs.k8s.io, registries) | bundle (the offline bundle, scripts/kubernetes-bundle). */
+  packageSource: z.enum(["internet", "bundle"]).default(d.DEFAULT_PACKAGE_SOURCE),
   cni: cni.prefault({}),
   /** Existing machines that join as nodes, besides libvirt VMs and OpenStack instances. */
   nodes: z.array(extraNode).default([]),

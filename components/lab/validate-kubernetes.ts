@@ -8,6 +8,7 @@ import * as cidr from "./cidr";
 import { decideCni, distinctSubnets, isValidMode } from "./cni";
 import type { Findings } from "./findings";
 import { kubernetesNodes } from "./nodes";
+import { KUBERNETES_BUNDLE } from "./defaults";
 import type { LabSpec } from "./schema";
 
 /** kubeadm's per-node pod CIDR (--node-cidr-mask-size), Cilium's and Flannel's per-node /24. */
@@ -23,6 +24,7 @@ export function validateKubernetesCluster(spec: LabSpec, f: Findings): void {
   if (k.cni.mode !== undefined && !isValidMode(k.cni.plugin, k.cni.mode)) return; // reported elsewhere
   const nodes = kubernetesNodes(spec);
   const decision = decideCni(spec, nodes);
+  if (k.packageSource === "bundle") validateBundle(spec, decision.plugin, f);
   const pool = decision.podSubnet;
   const poolPath = "kubernetes.podSubnet";
   const poolValue = k.podSubnet;
@@ -106,4 +108,42 @@ export function validateKubernetesCluster(spec: LabSpec, f: Findings): void {
       'use "IPIPCrossSubnet" or "VXLANCrossSubnet" to encapsulate only across subnets, or peer the routers with Calico',
     );
   }
+}
+
+/** kubernetes.packageSource "bundle": only what the offline bundle holds, refused before any node. */
+function validateBundle(spec: LabSpec, plugin: string, f: Findings): void {
+  const k = spec.kubernetes;
+  const b = KUBERNETES_BUNDLE;
+  const holds = `kubernetes.packageSource "bundle" holds Kubernetes ${b.release}, ${b.runtime} and ${b.cni} only`;
+  const orInternet = 'or set kubernetes.packageSource to "internet"';
+  if (k.version !== b.minor) {
+    f.error(
+      "kubernetes.version",
+      k.version,
+      `is not in the offline bundle: ${holds}`,
+      `use "${b.minor}", ${orInternet}`,
+    );
+  }
+  if (k.runtime !== b.runtime) {
+    f.error(
+      "kubernetes.runtime",
+      k.runtime,
+      `is not in the offline bundle: ${holds}`,
+      `use "${b.runtime}", ${orInternet}`,
+    );
+  }
+  if (plugin !== b.cni) {
+    f.error(
+      "kubernetes.cni.plugin",
+      plugin,
+      `has no images in the offline bundle: ${holds}`,
+      `use "${b.cni}", ${orInternet}`,
+    );
+  }
+  f.warn(
+    "kubernetes.packageSource",
+    "bundle",
+    "is checked, but the node scripts do not install from the bundle yet (issue 18): nodes still fetch packages from pkgs.k8s.io and images from the registries",
+    'leave it at "internet" until the node scripts use the bundle',
+  );
 }

@@ -8,11 +8,13 @@
 # 1. The engine: a `pulumi` on PATH (an ordinary install, with its language hosts), else the
 #    pinned CLI built from the Go module proxy and upstream's Node.js language host built from its
 #    source tarball (the proxy refuses that module), both cached.
-# 2. The resource plugins the program's SDKs ask for (command, libvirt, openstack), installed into
-#    PULUMI_HOME: kept when already there, else `pulumi plugin install` (the usual way, needs
-#    internet), else built from upstream's source tarballs (checksums verified) and installed with
-#    `pulumi plugin install --file`.
-# A cold build takes about 25 minutes on 2 cores; a warm run returns in about a second.
+# 2. The resource plugins the program's SDKs ask for (command, libvirt, openstack, kubernetes),
+#    installed into PULUMI_HOME: kept when already there, else `pulumi plugin install` (the usual
+#    way, needs internet), else built from upstream's source (tarballs with checksums verified;
+#    kubernetes from the Go module proxy, hashes pinned) and installed with `pulumi plugin install
+#    --file`.
+# A cold build takes about 25 minutes on 2 cores, plus the kubernetes provider (17 min of CPU; 35
+# min at idle priority on a loaded machine); a warm run returns in seconds.
 #
 # Environment:
 #   LABFABRIC_CACHE            cache root (default $HOME/.cache/labfabric)
@@ -55,6 +57,7 @@ check_sdk() {
 check_sdk command node_modules/@pulumi/command "$COMMAND_PROVIDER_VERSION"
 check_sdk openstack node_modules/@pulumi/openstack "$OPENSTACK_PROVIDER_VERSION"
 check_sdk libvirt sdks/libvirt "$LIBVIRT_PROVIDER_VERSION"
+check_sdk kubernetes node_modules/@pulumi/kubernetes "$KUBERNETES_PROVIDER_VERSION"
 
 # --- 1. the engine ------------------------------------------------------------------------------------
 bindir="$root/bin"
@@ -161,11 +164,13 @@ build_plugin() {
 }
 
 # ensure_plugin NAME VERSION TARBALL SHA256: the plugin installed in PULUMI_HOME, one way or another.
+# With TARBALL "module:" the source is the Go module of <NAME>_PROVIDER_MODULE (kubernetes).
 ensure_plugin() {
   local name="$1" version="$2" tarball="$3" sha="$4" plugdir stamp built src
   plugdir="$PULUMI_HOME/plugins/resource-$name-$version"
   stamp="upstream $tarball $sha recipe $RECIPE"
   [[ "$name" != libvirt ]] || stamp+=" $LIBVIRT_TF_PROVIDER"
+  [[ "$name" != kubernetes ]] || stamp="module $KUBERNETES_PROVIDER_MODULE $KUBERNETES_SDK_MODULE recipe $RECIPE"
   built="$root/plugins/$name-$version/pulumi-resource-$name"
   if [[ -x "$plugdir/pulumi-resource-$name" ]]; then
     if [[ ! -f "$plugdir/.labfabric-build" ]]; then
@@ -192,7 +197,7 @@ ensure_plugin() {
     go_env
     src="$root/work/$name"
     mkdir -p "$(dirname "$built")"
-    unpack_upstream "$tarball" "$sha" "$src"
+    if [[ "$name" == kubernetes ]]; then unpack_kubernetes "$src"; else unpack_upstream "$tarball" "$sha" "$src"; fi
     build_plugin "$name" "$version" "$src" "$built.tmp"
     mv -f "$built.tmp" "$built"
     echo "$stamp $(file_sha "$built")" >"$built.stamp"
@@ -204,10 +209,22 @@ ensure_plugin() {
   log "plugin $name $version: built from upstream source, installed into $plugdir"
 }
 
+# unpack_kubernetes DEST: the provider module (hash pinned) as DEST/provider, its replace of sdk/v4
+# (a path of the monorepo) dropped and sdk/v4 required at the release, its hash checked as well.
+unpack_kubernetes() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  writable_copy "$(mod_download "$KUBERNETES_PROVIDER_MODULE" "$KUBERNETES_PROVIDER_SUM")" "$1/provider"
+  mod_download "$KUBERNETES_SDK_MODULE" "$KUBERNETES_SDK_SUM" >/dev/null
+  (cd "$1/provider" && go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4 \
+    -require="$KUBERNETES_SDK_MODULE")
+}
+
 mkdir -p "$root/work"
 ensure_plugin command "$COMMAND_PROVIDER_VERSION" "$COMMAND_TARBALL" "$COMMAND_SHA256"
 ensure_plugin libvirt "$LIBVIRT_PROVIDER_VERSION" "$LIBVIRT_TARBALL" "$LIBVIRT_SHA256"
 ensure_plugin openstack "$OPENSTACK_PROVIDER_VERSION" "$OPENSTACK_TARBALL" "$OPENSTACK_SHA256"
+ensure_plugin kubernetes "$KUBERNETES_PROVIDER_VERSION" module: "$KUBERNETES_PROVIDER_SUM"
 
 log "toolchain ready: $bindir"
 echo "$bindir"

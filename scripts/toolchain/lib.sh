@@ -3,7 +3,7 @@
 # sources, and long steps that report progress instead of minutes of silence. Sourced, not run.
 
 T0=${T0:-$SECONDS}
-log() { printf '[toolchain %4ss] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+log() { printf '[%s %4ss] %s\n' "${LOG_TAG:-toolchain}" "$((SECONDS - T0))" "$*" >&2; }
 die() {
   log "ERROR: $*"
   exit 1

@@ -221,4 +221,62 @@ describe("Kubernetes and the CNI", () => {
       ],
     );
   });
+
+  const bundleNotYet = W(
+    "kubernetes.packageSource",
+    '"bundle"',
+    "is checked, but the node scripts do not install from the bundle yet (issue 18): nodes still fetch packages from pkgs.k8s.io and images from the registries",
+    'leave it at "internet" until the node scripts use the bundle',
+  );
+  const holds =
+    'is not in the offline bundle: kubernetes.packageSource "bundle" holds Kubernetes v1.32.13, containerd and flannel only';
+
+  it("fails when the offline bundle does not hold the Kubernetes version, runtime or CNI", () => {
+    assertFails(
+      vxlanLab((s) => {
+        s.kubernetes = {
+          ...s.kubernetes,
+          packageSource: "bundle",
+          version: "1.31",
+          runtime: "crio",
+        };
+        s.kubernetes.cni = { plugin: "calico" };
+      }),
+      [
+        E(
+          "kubernetes.version",
+          '"1.31"',
+          holds,
+          'use "1.32", or set kubernetes.packageSource to "internet"',
+        ),
+        E(
+          "kubernetes.runtime",
+          '"crio"',
+          holds,
+          'use "containerd", or set kubernetes.packageSource to "internet"',
+        ),
+        E(
+          "kubernetes.cni.plugin",
+          '"calico"',
+          'has no images in the offline bundle: kubernetes.packageSource "bundle" holds Kubernetes v1.32.13, containerd and flannel only',
+          'use "flannel", or set kubernetes.packageSource to "internet"',
+        ),
+        bundleNotYet,
+      ],
+    );
+  });
+
+  it("accepts what the offline bundle holds, with a warning that nodes do not use it yet", () => {
+    const plan = load(
+      vxlanLab((s) => {
+        s.kubernetes = { ...s.kubernetes, packageSource: "bundle", version: "1.32" };
+        s.kubernetes.cni = { plugin: "flannel" };
+      }),
+    );
+    assert.deepEqual(warningsOf(plan), [bundleNotYet]);
+  });
+
+  it("leaves packageSource at internet by default", () => {
+    assert.equal(load(vxlanLab()).spec.kubernetes.packageSource, "internet");
+  });
 });
