@@ -1,5 +1,5 @@
 // The qemu+ssh connection URI of one libvirt host, for terraform-provider-libvirt 0.8.1's own
-// Go SSH client (see sdks/libvirt/README.md): user and port in the URI, the auth method and key
+// Go SSH client (see docs/libvirt-provider.md): user and port in the URI, the auth method and key
 // file and the host-key check as query parameters. Pure: no file is read or written here.
 import type { SshTarget } from "../ssh/connection";
 

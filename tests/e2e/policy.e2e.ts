@@ -1,10 +1,10 @@
 // End-to-end: `pulumi preview --policy-pack policy` with the real engine. The engine starts the
-// pack through the Node.js language host's RunPlugin (scripts/toolchain/nodejs-host in the
-// offline toolchain), connects to it as an analyzer, and blocks the preview on a violation.
+// pack through upstream's Node.js language host (RunPlugin), connects to it as an analyzer,
+// and blocks the preview on a violation.
 //
 // The lab is a copy of the repository with a new stack: two hosts joined by VXLAN, so it
 // registers two command:remote:Command resources (the host fabric) that a preview never runs;
-// the only plugin it needs is the command provider, which scripts/toolchain/env.sh installs into
+// the plugins (the command provider among them) are installed by scripts/toolchain/env.sh into
 // this test's own PULUMI_HOME. State lives in a temporary file:// backend; everything is removed
 // afterwards. Run by `npm run test:e2e`; skipped when not root or when the toolchain cannot be
 // set up.
