@@ -51,7 +51,13 @@ function requireKey(secrets: LabSecrets, why: string): pulumi.Output<string> {
   return secrets.sshPrivateKey;
 }
 
-export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
+/** Checks against the machine running the program (index.ts sets them; render and tests do not). */
+export interface LiveChecks {
+  /** Refuse base images given as local paths that do not exist here. */
+  images?: boolean;
+}
+
+export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks = {}): LabStack {
   const { spec } = plan;
   const stack: LabStack = { fabric: [] };
   // In routed labs the fabric opens libvirt's NAT firewall, whose chains exist once the NAT
@@ -74,7 +80,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
   try {
     if (spec.vms.length > 0 || spec.networks.some((n) => !n.adopt)) {
       const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
-      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric });
+      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric, checkImages: live.images });
     }
   } finally {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});

@@ -2,7 +2,7 @@
 // to create (adopted ones are only attached by name), one base image volume per image, and per
 // VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
 // pure plan in plan.ts; a lab that fails validation is refused before any child is registered.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +13,8 @@ import type { Role } from "../lab/schema";
 import { validateLab } from "../lab/validate";
 import { libvirtFindings } from "../lab/validate-libvirt";
 import type { SshTarget } from "../ssh/connection";
+import { renderDomainXslt } from "./domain-xslt";
+import { missingImages } from "./images";
 import { CPU_MODE, GRAPHICS, LIBVIRT_LAYER_TYPE, SERIAL_CONSOLE, VM_SSH_PORT } from "./defaults";
 import {
   planLibvirt,
@@ -39,8 +41,8 @@ export interface LibvirtLayerArgs {
   fabric?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /**
    * Private key FILE the provider reads where `pulumi` runs (unencrypted: 0.8.1 cannot ask for
-   * a passphrase). Unset: ssh-agent (SSH_AUTH_SOCK), which also takes protected keys. Only the
-   * path enters the provider URI, never the key.
+   * a passphrase). Unset: `libvirt.sshKeyFile` of the lab, else ssh-agent (SSH_AUTH_SOCK), which
+   * also takes protected keys. Only the path enters the provider URI, never the key.
    */
   sshKeyFile?: string;
   /**
@@ -50,6 +52,11 @@ export interface LibvirtLayerArgs {
   knownHostsFile?: string;
   /** Hosts without `ssh.hostKey`: "skip-check" (default, as the schema documents) or "user-known-hosts". */
   unpinnedHostKeys?: UnpinnedHostKeyPolicy;
+  /**
+   * Live check (the program sets it, `npm run render` and mock tests do not): refuse, at preview,
+   * base images given as a local path that is not there where `pulumi` runs.
+   */
+  checkImages?: boolean;
   /** Resolvers of static-address VMs (fabric bridge); default DEFAULT_VM_NAMESERVERS. */
   nameservers?: readonly string[];
   /**
@@ -132,9 +139,15 @@ export class LibvirtLayer extends pulumi.ComponentResource {
 
     const plan = planLibvirt(lab, { nameservers: args.nameservers });
     this.plan = plan;
-    const auth: LibvirtSshAuth = args.sshKeyFile
-      ? { method: "keyfile", keyFile: args.sshKeyFile }
-      : { method: "agent" };
+    const missing = args.checkImages ? missingImages(plan, existsSync) : [];
+    if (missing.length > 0) {
+      throw new pulumi.ResourceError(
+        `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${missing.join("\n")}`,
+        this,
+      );
+    }
+    const keyFile = args.sshKeyFile ?? lab.spec.libvirt.sshKeyFile;
+    const auth: LibvirtSshAuth = keyFile ? { method: "keyfile", keyFile } : { method: "agent" };
     const managed = plan.hosts.filter((h) => h.managed);
     const pinned = knownHostsContent(managed.map((h) => h.ssh));
     const knownHostsFile = resolve(args.knownHostsFile ?? `.lab/${lab.lab}/libvirt_known_hosts`);
@@ -293,10 +306,12 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       `${name}-${vm.name}`,
       {
         name: vm.name,
+        type: this.plan.domainType,
         vcpu: vm.vcpus,
         memory: vm.memoryMiB,
         autostart: true,
-        cpu: { mode: CPU_MODE },
+        // host-passthrough needs KVM; TCG guests get QEMU's default CPU model.
+        ...(this.plan.domainType === "kvm" ? { cpu: { mode: CPU_MODE } } : {}),
         disks: [{ volumeId: root.id }],
         cloudinit: cloudInit.id,
         networkInterfaces: vm.nics.map((nic) => ({
@@ -320,6 +335,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         consoles: [{ ...SERIAL_CONSOLE }],
         graphics: { ...GRAPHICS },
         qemuAgent: false,
+        xml: { xslt: renderDomainXslt(vm.name) },
         description: `labfabric lab ${this.plan.lab}`,
       },
       ctx.child({ dependsOn: ctx.fabric }),

@@ -8,6 +8,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { LabPlan } from "../../components/lab/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
+import { renderDomainXslt } from "../../components/libvirt/domain-xslt";
 import {
   allStrings,
   assertProvidersPerHost,
@@ -127,6 +128,8 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
       consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
       graphics: { type: "vnc", autoport: true, listenType: "address", listenAddress: "127.0.0.1" },
       qemuAgent: false,
+      type: "kvm",
+      xml: { xslt: renderDomainXslt("master-0") },
       description: "labfabric lab a-vxlan-stretch",
     });
     const hosts = Object.fromEntries(
