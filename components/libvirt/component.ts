@@ -13,9 +13,9 @@ import type { Role } from "../lab/schema";
 import { validateLab } from "../lab/validate";
 import { libvirtFindings } from "../lab/validate-libvirt";
 import type { SshTarget } from "../ssh/connection";
-import { renderDomainXslt } from "./domain-xslt";
+import { domainArgs } from "./domain-args";
 import { missingImages } from "./images";
-import { CPU_MODE, GRAPHICS, LIBVIRT_LAYER_TYPE, SERIAL_CONSOLE, VM_SSH_PORT } from "./defaults";
+import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
 import {
   planLibvirt,
   type LibvirtHostPlan,
@@ -304,41 +304,15 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     );
     const domain = new libvirt.Domain(
       `${name}-${vm.name}`,
-      {
-        name: vm.name,
-        type: this.plan.domainType,
-        vcpu: vm.vcpus,
-        memory: vm.memoryMiB,
-        autostart: true,
-        // host-passthrough needs KVM; TCG guests get QEMU's default CPU model.
-        ...(this.plan.domainType === "kvm" ? { cpu: { mode: CPU_MODE } } : {}),
-        disks: [{ volumeId: root.id }],
-        cloudinit: cloudInit.id,
-        networkInterfaces: vm.nics.map((nic) => ({
-          ...(nic.adopted
-            ? { networkName: nic.libvirtNetwork }
-            : { networkId: ctx.networkIds.get(nic.network)! }),
-          mac: nic.mac,
-          // On a network with libvirt DHCP, the address IS the reservation (0.8.1 adds the
-          // MAC -> IP host entry when it creates the domain), and waiting for the lease means
-          // the domain is done once the VM booted and took it. Bridge-mode networks have no
-          // DHCP: the address is static in cloud-init, and listing it here would make every
-          // later update try (and fail) to add a DHCP host entry to a network without DHCP.
-          ...(nic.dhcp
-            ? {
-                addresses: [nic.address.split("/")[0]],
-                hostname: vm.name,
-                waitForLease: true,
-              }
-            : {}),
-        })),
-        consoles: [{ ...SERIAL_CONSOLE }],
-        graphics: { ...GRAPHICS },
-        qemuAgent: false,
-        xml: { xslt: renderDomainXslt(vm.name) },
-        description: `labfabric lab ${this.plan.lab}`,
-      },
-      ctx.child({ dependsOn: ctx.fabric }),
+      domainArgs(this.plan, vm, {
+        rootVolumeId: root.id,
+        cloudInitId: cloudInit.id,
+        networkIds: ctx.networkIds,
+      }),
+      ctx.child({
+        dependsOn: ctx.fabric,
+        customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
+      }),
     );
     this.domains[vm.name] = domain;
     // Known at preview (the name is an input) and still ordered after the domain.

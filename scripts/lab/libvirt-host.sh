@@ -8,11 +8,11 @@
 # libvirtd through this sshd exactly as on a real host. Then it stays as the namespace's anchor
 # (its pid is written to <dir>/anchor.pid): nsenter --target <pid> --mount --net joins it.
 #
-# usage: libvirt-host.sh HOSTDIR SSHD_CONFIG [CAPS_CACHE]
+# usage: libvirt-host.sh HOSTDIR SSHD_CONFIG|- [CAPS_CACHE]
 set -eu
 dir=$1 sshd_config=$2 caps=${3:-}
 case $dir in /*) ;; *) echo "libvirt-host: HOSTDIR must be absolute: $dir" >&2; exit 2 ;; esac
-[ -f "$sshd_config" ] || { echo "libvirt-host: no sshd config $sshd_config" >&2; exit 2; }
+[ "$sshd_config" = - ] || [ -f "$sshd_config" ] || { echo "libvirt-host: no sshd config $sshd_config" >&2; exit 2; }
 
 # The host's own /etc: a copy of the machine's, taken once (kept across restarts of the host,
 # as a real host keeps its disk), with libvirt's stock "default" network removed.
@@ -55,6 +55,6 @@ for d in var/lib/libvirt var/log/libvirt var/cache/libvirt run/libvirt; do
 done
 mkdir -p /run/sshd
 /usr/sbin/libvirtd --daemon --pid-file "$dir/libvirtd.pid"
-/usr/sbin/sshd -f "$sshd_config"
+if [ "$sshd_config" != - ]; then /usr/sbin/sshd -f "$sshd_config"; fi
 echo $$ > "$dir/anchor.pid"
 exec sleep infinity

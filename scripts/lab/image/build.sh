@@ -24,7 +24,9 @@ PACKAGES=(
 # Fixed so the recipe (and so the disk) is reproducible; every VM's overlay shares it.
 ROOT_UUID=6c1b7a52-5d1e-4f43-9a6b-1abf0c0ffee1
 BOOT_MIB=48
-KERNEL_CMDLINE="root=UUID=$ROOT_UUID ro console=ttyS0,115200n8 console=tty0 quiet systemd.show_status=1 net.ifnames=1"
+# The last console= is /dev/console: systemd's status lines and cloud-init's output go to the
+# serial port, which libvirt logs to a file on the host (components/libvirt/domain-xslt.ts).
+KERNEL_CMDLINE="root=UUID=$ROOT_UUID ro console=tty0 console=ttyS0,115200n8 quiet systemd.show_status=1"
 
 cache=${LABFABRIC_CACHE:-$HOME/.cache/labfabric}
 hash=$(sha256sum "$0" | cut -c1-16)
@@ -76,6 +78,10 @@ system_info:
 ssh_genkeytypes: [ed25519]
 CFG
 rm -f "$root"/etc/ssh/ssh_host_*
+# cloud-init writes the host keys on an instance's first boot; if that boot is cut short (the
+# domain replaced or destroyed mid-boot), sshd would never start again: create missing keys.
+mkdir -p "$root/etc/systemd/system/ssh.service.d"
+printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' > "$root/etc/systemd/system/ssh.service.d/labfabric-hostkeys.conf"
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
 chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
