@@ -76,6 +76,8 @@ system_info:
     renderers: [networkd]
 # One host key type: key generation is slow under TCG; the provider and probes use ed25519.
 ssh_genkeytypes: [ed25519]
+# minbase has no locales package: the locale built into libc, or cc_locale fails (status: error).
+locale: C.UTF-8
 CFG
 rm -f "$root"/etc/ssh/ssh_host_*
 # cloud-init writes the host keys on an instance's first boot; if that boot is cut short (the

@@ -1,0 +1,102 @@
+// End-to-end for scenarios A and D in miniature (`npm run lab -- a` / `-- d`): namespace hosts
+// each running Debian's libvirtd and sshd, the real engine with the real command and libvirt
+// plugins, VMs booted under TCG from the offline image. Up with every VM ready and the probe
+// matrix passing from inside the VMs; a second preview with no changes; destroy leaves every host
+// as it was (no domain, network, volume, rule, device or file of the lab). Run by
+// `npm run test:e2e` (needs root; builds the image once, ~2-3 min, then finds it in the cache).
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { hostFootprint, libvirtHost, stopDryLab } from "../../scripts/lab/drylab";
+import { inHost, virsh } from "../../scripts/lab/libvirtd";
+import {
+  prepareVmLab,
+  VM_LABS,
+  vmLabPulumi,
+  vmLabUp,
+  waitForVms,
+  type VmLabContext,
+} from "../../scripts/lab/vmlab";
+import { vmLabReport, vmProbeMatrix, vmProbesPass } from "../../scripts/lab/vmprobe";
+
+const isRoot = process.getuid?.() === 0;
+const TIMEOUT_MS = 60 * 60_000;
+
+/** Everything of a host labfabric or libvirt could leave behind, as plain text. */
+function footprint(ctx: VmLabContext, name: string): string {
+  const h = libvirtHost(
+    ctx.hosts.find((x) => x.name === name)!,
+    ctx.dir,
+  );
+  const list = (args: string[]) => virsh(h, args).out.trim();
+  const files = inHost(h, [
+    "sh",
+    "-c",
+    "find /etc/labfabric /etc/libvirt /etc/sysctl.d /etc/systemd/system /var/lib/libvirt -printf '%p %y\\n' 2>/dev/null | grep -v '^/var/lib/libvirt/dnsmasq/.*\\.status ' | sort",
+  ]).out;
+  return [
+    hostFootprint(h.ns),
+    `domains:\n${list(["list", "--all", "--name"])}`,
+    `networks:\n${list(["net-list", "--all", "--name"])}`,
+    `volumes:\n${list(["vol-list", "default"])}`,
+    ...virsh(h, ["net-list", "--all", "--name"])
+      .out.split("\n")
+      .filter(Boolean)
+      .map(
+        (n) =>
+          `network ${n}:\n${list(["net-dumpxml", "--inactive", n.trim()]).replace(/<uuid>.*<\/uuid>/, "")}`,
+      ),
+    `files:\n${files}`,
+  ].join("\n---\n");
+}
+
+for (const id of ["d", "a"] as const) {
+  const def = VM_LABS[id];
+  describe(
+    `${def.stack}: scenario ${id.toUpperCase()} in miniature with the real engine and libvirtd`,
+    { skip: isRoot ? false : "needs root for network namespaces", timeout: TIMEOUT_MS },
+    () => {
+      let ctx: VmLabContext;
+      const before_: Record<string, string> = {};
+
+      before(() => {
+        ctx = prepareVmLab(def);
+        for (const h of ctx.hosts) before_[h.name] = footprint(ctx, h.name);
+      });
+
+      after(() => {
+        if (!ctx) return;
+        vmLabPulumi(ctx, ["destroy", "--yes", "--skip-preview"]);
+        stopDryLab(ctx.hosts, ctx.dir, def.net);
+      });
+
+      test("up: every VM boots and runs cloud-init; the probe matrix passes from inside the VMs", () => {
+        const t0 = Date.now();
+        vmLabUp(ctx, false);
+        const upSeconds = (Date.now() - t0) / 1000;
+        const ready = waitForVms(ctx);
+        const probes = ready.every((r) => r.ready) ? vmProbeMatrix(ctx) : [];
+        const report = vmLabReport(ctx, ready, probes, upSeconds);
+        console.log(report);
+        assert.ok(
+          ready.every((r) => r.ready),
+          report,
+        );
+        assert.ok(vmProbesPass(probes), report);
+      });
+
+      test("a second preview has nothing to do", () => {
+        const r = vmLabPulumi(ctx, ["preview", "--expect-no-changes"]);
+        assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      });
+
+      test("destroy leaves every host as it was: no domain, network, volume, rule or file", () => {
+        const r = vmLabPulumi(ctx, ["destroy", "--yes", "--skip-preview"]);
+        assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        for (const h of ctx.hosts) {
+          const now = footprint(ctx, h.name);
+          assert.equal(now, before_[h.name], `${h.name} differs after destroy`);
+        }
+      });
+    },
+  );
+}
