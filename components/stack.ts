@@ -53,8 +53,8 @@ function requireKey(secrets: LabSecrets, why: string): pulumi.Output<string> {
 
 /** Checks against the machine running the program (index.ts sets them; render and tests do not). */
 export interface LiveChecks {
-  /** Refuse base images given as local paths that do not exist here. */
-  images?: boolean;
+  /** Base images given as local paths exist here; VMs fit in their host's memory (libvirt). */
+  hosts?: boolean;
 }
 
 export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks = {}): LabStack {
@@ -80,7 +80,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
   try {
     if (spec.vms.length > 0 || spec.networks.some((n) => !n.adopt)) {
       const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
-      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric, checkImages: live.images });
+      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric, liveChecks: live.hosts });
     }
   } finally {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});

@@ -14,7 +14,7 @@ import { validateLab } from "../lab/validate";
 import { libvirtFindings } from "../lab/validate-libvirt";
 import type { SshTarget } from "../ssh/connection";
 import { domainArgs } from "./domain-args";
-import { missingImages } from "./images";
+import { memoryOverHost, missingImages } from "./images";
 import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
 import {
   planLibvirt,
@@ -53,10 +53,11 @@ export interface LibvirtLayerArgs {
   /** Hosts without `ssh.hostKey`: "skip-check" (default, as the schema documents) or "user-known-hosts". */
   unpinnedHostKeys?: UnpinnedHostKeyPolicy;
   /**
-   * Live check (the program sets it, `npm run render` and mock tests do not): refuse, at preview,
-   * base images given as a local path that is not there where `pulumi` runs.
+   * Live checks (the program sets it, `npm run render` and mock tests do not): refuse, at
+   * preview, base images given as a local path that is not there where `pulumi` runs, and VMs
+   * whose memory exceeds what libvirt reports for their host.
    */
-  checkImages?: boolean;
+  liveChecks?: boolean;
   /** Resolvers of static-address VMs (fabric bridge); default DEFAULT_VM_NAMESERVERS. */
   nameservers?: readonly string[];
   /**
@@ -139,7 +140,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
 
     const plan = planLibvirt(lab, { nameservers: args.nameservers });
     this.plan = plan;
-    const missing = args.checkImages ? missingImages(plan, existsSync) : [];
+    const missing = args.liveChecks ? missingImages(plan, existsSync) : [];
     if (missing.length > 0) {
       throw new pulumi.ResourceError(
         `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${missing.join("\n")}`,
@@ -174,12 +175,22 @@ export class LibvirtLayer extends pulumi.ComponentResource {
           )
         : undefined;
       if (provider) this.providers[host.host] = provider;
+      if (provider && args.liveChecks) this.checkHostMemory(host, provider);
       this.buildHost(name, host, provider, args);
     }
     this.registerOutputs({
       networks: this.networks,
       vms: this.vms,
       nodes: this.nodes,
+    });
+  }
+
+  /** Fails the preview when the host's VMs need more memory than libvirt says the host has. */
+  private checkHostMemory(host: LibvirtHostPlan, provider: libvirt.Provider) {
+    const vmIndex = (vm: string) => this.plan.vmIndex[vm];
+    libvirt.getNodeInfoOutput({ provider, parent: this }).apply((info) => {
+      const error = memoryOverHost(host, vmIndex, info.memoryTotalKb);
+      if (error) throw new pulumi.ResourceError(`labfabric: ${error}`, this);
     });
   }
 

@@ -126,6 +126,8 @@ export interface LibvirtPlan {
   vmUser: string;
   /** Domain type of every VM: "kvm", or "qemu" (TCG) where /dev/kvm is unusable. */
   domainType: "kvm" | "qemu";
+  /** Index of each VM in the stack's `labfabric:vms` (error messages name the key). */
+  vmIndex: Record<string, number>;
   /** MTU of every libvirt network and VM NIC: the planner's VM MTU. */
   mtu: number;
   hosts: LibvirtHostPlan[];
@@ -366,6 +368,7 @@ export function planLibvirt(lab: LabPlan, options: LibvirtPlanOptions = {}): Lib
     lab: lab.lab,
     vmUser: spec.libvirt.vmUser,
     domainType: spec.libvirt.domainType,
+    vmIndex: Object.fromEntries(spec.vms.map((v, i) => [v.name, i])),
     mtu,
     hosts,
   };

@@ -209,19 +209,15 @@ export function waitForVms(ctx: VmLabContext, timeoutMs = 15 * 60_000): VmReady[
       const r = inVm(
         ctx,
         vm,
-        "cloud-init status --wait >/dev/null 2>&1; cloud-init status",
+        "cloud-init status --wait >/dev/null 2>&1; cloud-init status --long",
         60_000,
       );
       if (r.ok && /status: done/.test(r.out)) {
         out.push({ vm: vm.name, ready: true, seconds: (Date.now() - start) / 1000, detail: "" });
         pending.delete(vm.name);
       } else if (/status: error/.test(r.out)) {
-        out.push({
-          vm: vm.name,
-          ready: false,
-          seconds: (Date.now() - start) / 1000,
-          detail: r.out,
-        });
+        const detail = `cloud-init failed:\n${r.out.trim()}\nconsole:\n${consoleTail(ctx, vm)}`;
+        out.push({ vm: vm.name, ready: false, seconds: (Date.now() - start) / 1000, detail });
         pending.delete(vm.name);
       }
     }
