@@ -32,6 +32,10 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 stdio_handler = "file"
 CONF
+  # root's login shell: /bin/sh, as the host's SSH steps are POSIX sh anyway. sshd runs commands
+  # through it, and a bash that sources the machine's ~/.bashrc (shared /root: pyenv, ...) is not
+  # part of any real lab host and has hung sessions here.
+  sed -i 's#^\(root:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:\).*#\1/bin/sh#' "$dir/etc.tmp/passwd"
   mv "$dir/etc.tmp" "$dir/etc"
 fi
 # libvirt's state, logs and caches start as the package left them (its directory skeleton).
