@@ -15,6 +15,19 @@ export interface GenOptions {
 
 export const VM_SUBNET = "10.39.0.0/16";
 
+/** A well-formed ed25519 host key line per host (as `ssh-keyscan -t ed25519` prints): hosts are pinned. */
+function hostKey(i: number): string {
+  const type = Buffer.from("ssh-ed25519");
+  const key = Buffer.alloc(32, i + 1);
+  const blob = Buffer.concat([
+    Buffer.from([0, 0, 0, type.length]),
+    type,
+    Buffer.from([0, 0, 0, key.length]),
+    key,
+  ]);
+  return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
 export function generateLab(o: GenOptions): LabSpecInput {
   if (o.hosts < 2 || o.hosts > 240) throw new Error("generateLab: 2..240 hosts");
   if (o.vms > 60000) throw new Error("generateLab: at most 60000 VMs in a /16");
@@ -24,7 +37,7 @@ export function generateLab(o: GenOptions): LabSpecInput {
       "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICAQX0loqdFUt8J1Zmx9ScPqd2trfZlIUDg//r1y2HeA bench@example",
     hosts: Array.from({ length: o.hosts }, (_, i) => ({
       name: `h${i + 1}`,
-      ssh: { address: underlay(i) },
+      ssh: { address: underlay(i), hostKey: hostKey(i) },
       underlay: { interface: "eth0", address: `${underlay(i)}/24`, mtu: 1500 },
     })),
     fabric: { mode: "vxlan", vni: 42, vmSubnet: VM_SUBNET },

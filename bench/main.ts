@@ -1,12 +1,16 @@
-// npm run bench [-- --only dataplane,mtu,converge,scale] [--runs N] [--reps N] [--quick]
+// npm run bench [-- --only dataplane,mtu,converge,scale,engine] [--runs N] [--reps N]
+//                  [--baseline REV] [--quick]
 // What the fabric costs and how the program scales, measured side by side in one run:
 //   1. TCP goodput VM -> VM across each fabric configuration vs host -> host on its underlay
 //   2. DF probe sweep around the planned MTU: pass / clean error / BLACK HOLE
 //   3. convergence: the rendered up.sh on N hosts, in parallel vs one after another, and the
 //      no-op re-apply
 //   4. program scaling: loadLab + the whole program under Pulumi's mock runtime, per lab size
-// About 8 minutes on 2 cores. Needs root (network namespaces). Everything it creates (namespaces "lfbench*", iperf3
-// servers, temp dirs) is removed at the end, on failure, and on Ctrl-C / SIGTERM.
+//      (with --baseline REV: each size also with REV's code, interleaved)
+//   5. the real engine on the dev dry lab: `pulumi preview` vs a no-op `pulumi up`, state size
+// About 8 minutes on 2 cores without section 5. Needs root (network namespaces). Everything it
+// creates (namespaces "lfbench*", iperf3 servers, temp dirs) is removed at the end, on failure,
+// and on Ctrl-C / SIGTERM.
 import { parseArgs } from "node:util";
 import { netnsSkipReason, run } from "../tests/netns";
 import { converge, convergeTable } from "./converge";
@@ -14,16 +18,16 @@ import { buildConfigs, configTable, postARefusal } from "./dataplane";
 import { goodput, goodputTable, startServers } from "./goodput";
 import { sweep, sweepTables } from "./mtu-sweep";
 import { cleanupAll, installCleanupHandlers, machineInfo, NS_TAG } from "./lib";
-import { scaleSample, scaleTable, SCALE_SIZES } from "./scale";
-import type { ScaleSample } from "./scale-child";
+import { engineSection } from "./engine";
+import { scaleSection, scaleTable, SCALE_SIZES } from "./scale";
 
-const SECTIONS = ["dataplane", "mtu", "converge", "scale"] as const;
+const SECTIONS = ["dataplane", "mtu", "converge", "scale", "engine"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function usage(msg: string): never {
   console.error(`bench: ${msg}`);
   console.error(
-    "usage: npm run bench [-- --only dataplane,mtu,converge,scale] [--runs N] [--reps N] [--quick]",
+    "usage: npm run bench [-- --only dataplane,mtu,converge,scale,engine] [--runs N] [--reps N] [--baseline REV] [--quick]",
   );
   process.exit(2);
 }
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
       runs: { type: "string" },
       reps: { type: "string" },
       quick: { type: "boolean", default: false },
+      baseline: { type: "string" },
     },
   });
   const only = (values.only?.split(",") ?? [...SECTIONS]) as Section[];
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
   const runs = Number(values.runs ?? (values.quick ? 1 : 5));
   const reps = Number(values.reps ?? (values.quick ? 1 : 5));
   if (!(runs >= 1 && reps >= 1)) usage("--runs and --reps take a number >= 1");
-  preflight(want("dataplane") || want("mtu") || want("converge"));
+  preflight(want("dataplane") || want("mtu") || want("converge") || want("engine"));
   installCleanupHandlers();
 
   const started = performance.now();
@@ -116,38 +121,16 @@ async function main(): Promise<void> {
   }
 
   if (want("scale")) {
-    log(`[${elapsed()}] 4. program scaling`);
+    log(
+      `[${elapsed()}] 4. program scaling${values.baseline ? `, against ${values.baseline}` : ""}`,
+    );
     const sizes = values.quick ? SCALE_SIZES.slice(0, 3) : SCALE_SIZES;
-    const samples: ScaleSample[] = [];
-    for (const [hosts, vms] of sizes) {
-      samples.push(
-        await scaleSample({
-          hosts,
-          vms,
-          kubernetes: true,
-          explicitAddresses: false,
-          evaluate: true,
-        }),
-      );
-      log(`  ${hosts}x${vms}: loadLab ${samples.at(-1)!.loadMs.toFixed(0)} ms`);
-    }
-    // Two contrasts: the largest lab with every VM address given (no allocation in the
-    // planner; plan only), and a smaller one without Kubernetes (no cluster layer).
-    const [hosts, vms] = sizes[sizes.length - 1];
-    samples.push(
-      await scaleSample({ hosts, vms, kubernetes: true, explicitAddresses: true, evaluate: false }),
-    );
-    const [h2, v2] = sizes[sizes.length - 2];
-    samples.push(
-      await scaleSample({
-        hosts: h2,
-        vms: v2,
-        kubernetes: false,
-        explicitAddresses: false,
-        evaluate: true,
-      }),
-    );
-    out(`4. PROGRAM SCALING\n\n${scaleTable(samples)}`);
+    out(`4. PROGRAM SCALING\n\n${scaleTable(await scaleSection(sizes, values.baseline, log))}`);
+  }
+
+  if (want("engine")) {
+    log(`[${elapsed()}] 5. the real engine on the dry lab`);
+    out(`5. THE REAL ENGINE\n\n${await engineSection(reps, log)}`);
   }
 
   out(`bench: done in ${elapsed()}; everything it created is removed`);

@@ -2,11 +2,11 @@
 // generate the lab, `loadLab` it (parse + validate + plan), then evaluate the whole program
 // through Pulumi's mock runtime (`registeredResources`). Prints one JSON line.
 //   node --import tsx bench/scale-child.ts <hosts> <vms> <kubernetes 0|1> <explicit 0|1> <eval 0|1>
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { planVmNics } from "../components/lab/addresses";
 import { formatReport } from "../components/lab/findings";
 import { loadLab } from "../components/lab/plan";
 import { renderUpScript } from "../components/host-fabric/scripts";
+import { countDependencies } from "../scripts/dependencies";
 import { registeredResources } from "../scripts/resources";
 import { generateLab } from "./gen-lab";
 
@@ -33,35 +33,6 @@ export interface ScaleSample {
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
-interface RegisterRequest {
-  getName(): string;
-  getDependenciesList(): string[];
-}
-
-/** Count the dependencies of every registration the program makes under the mock monitor. */
-function countDependencies(): () => Pick<ScaleSample, "dependencyEdges" | "maxDependencies"> {
-  let edges = 0;
-  const byKind = new Map<string, number>();
-  const proto = MockMonitor.prototype as unknown as {
-    registerResource: (req: RegisterRequest, cb: unknown) => Promise<void>;
-  };
-  const original = proto.registerResource;
-  proto.registerResource = function (this: unknown, req, cb) {
-    const n = req.getDependenciesList().length;
-    edges += n;
-    const kind = req.getName().replace(/\d+/g, "N");
-    byKind.set(kind, Math.max(byKind.get(kind) ?? 0, n));
-    return original.call(this, req, cb);
-  };
-  return () => ({
-    dependencyEdges: edges,
-    maxDependencies: [...byKind]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([resource, count]) => ({ resource, count })),
-  });
-}
-
 async function main(): Promise<void> {
   const [hosts, vms, k8s, explicit, evaluate] = process.argv.slice(2).map(Number);
   const raw = generateLab({ hosts, vms, kubernetes: k8s === 1, explicitAddresses: explicit === 1 });
@@ -78,10 +49,20 @@ async function main(): Promise<void> {
   let evaluated: Pick<ScaleSample, "evalMs" | "resources" | "dependencyEdges" | "maxDependencies"> =
     {};
   if (evaluate === 1) {
-    const deps = countDependencies();
+    const stop = countDependencies();
     const t2 = performance.now();
     const resources = (await registeredResources(r.plan)).length;
-    evaluated = { evalMs: performance.now() - t2, resources, ...deps() };
+    const evalMs = performance.now() - t2;
+    const { edges, widest } = stop();
+    evaluated = {
+      evalMs,
+      resources,
+      dependencyEdges: edges,
+      maxDependencies: [...widest]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([resource, count]) => ({ resource, count })),
+    };
   }
   const sample: ScaleSample = {
     hosts,

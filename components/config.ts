@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatReport } from "./lab/findings";
 import { loadLab, type LabPlan } from "./lab/plan";
 import { labSpecSchema, SECRET_KEYS } from "./lab/schema";
-import { readStackFile } from "./lab/stack-file";
+import { combineFindings, readStackFile } from "./lab/stack-file";
 
 // The SDK knows which config values arrived encrypted but does not export it in its typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module
@@ -29,15 +29,17 @@ export function readLabConfig(stack = pulumi.getStack()): LabConfig {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(labSpecSchema.shape)) {
     // Plain string keys are not JSON; an empty string is Pulumi.yaml's "unset" default.
-    const value =
-      key === "sshPublicKey" ? config.get(key) || undefined : config.getObject<unknown>(key);
+    const value = ["sshPublicKey", "sshHostKeys"].includes(key)
+      ? config.get(key) || undefined
+      : config.getObject<unknown>(key);
     if (value !== undefined) raw[key] = value;
   }
   // A secret committed in plain text is refused even though the engine would accept it.
   const stackFile = `Pulumi.${stack}.yaml`;
-  const fileFindings = existsSync(stackFile) ? readStackFile(stackFile).findings : [];
+  const file = existsSync(stackFile) ? readStackFile(stackFile) : undefined;
   const result = loadLab(raw, stack);
-  const findings = [...fileFindings, ...(result.ok ? result.plan.warnings : result.findings)];
+  const labFindings = result.ok ? result.plan.warnings : result.findings;
+  const findings = file ? combineFindings(file, labFindings) : labFindings;
   const errors = findings.filter((f) => f.severity === "error");
   if (!result.ok || errors.length > 0) {
     throw new pulumi.RunError(

@@ -9,9 +9,10 @@ import { KubeadmCluster } from "./kubernetes/cluster";
 import * as cidr from "./lab/cidr";
 import type { NodeOutput } from "./lab/node-outputs";
 import type { LabPlan } from "./lab/plan";
+import { dialedHosts, hasLibvirtLayer } from "./lab/validate-ssh";
 import { LibvirtLayer } from "./libvirt/component";
 import { OpenstackLayer, openstackProvider } from "./openstack/component";
-import { sshConnection } from "./ssh/connection";
+import { hostAccess, nodesWithHostKeys } from "./ssh/access";
 
 export interface LabStack {
   fabric: HostFabric[];
@@ -64,23 +65,29 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
   // networks run: each host's fabric waits for its networks (resolved once the layer exists).
   let natNetworksReady: (byHost: Record<string, pulumi.Resource[]>) => void = () => {};
   const natNetworks = new Promise<Record<string, pulumi.Resource[]>>((r) => (natNetworksReady = r));
+  const libvirtLayer = hasLibvirtLayer(spec);
+  // Host keys are needed only for hosts labfabric dials (the fabric, the libvirt provider).
+  const hosts = hostAccess(dialedHosts(spec), (why) => requireKey(secrets, why));
   if (spec.fabric.mode !== "none") {
-    const key = requireKey(secrets, "the host fabric");
     stack.fabric = plan.hosts.map((h) => {
-      const host = spec.hosts.find((x) => x.name === h.host)!;
       const dependsOn =
         spec.fabric.mode === "routed" ? natNetworks.then((m) => m[h.host] ?? []) : [];
       return new HostFabric(
         `fabric-${h.host}`,
-        { plan: h, connection: sshConnection({ ...host.ssh }, key) },
+        { plan: h, connection: hosts.connection(h.host, "the host fabric") },
         { dependsOn },
       );
     });
   }
+  const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
   try {
-    if (spec.vms.length > 0 || spec.networks.some((n) => !n.adopt)) {
-      const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
-      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric, liveChecks: live.hosts });
+    if (libvirtLayer) {
+      stack.libvirt = new LibvirtLayer("libvirt", {
+        plan,
+        fabric,
+        hostKeys: hosts.keys,
+        liveChecks: live.hosts,
+      });
     }
   } finally {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});
@@ -96,11 +103,11 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
     stack.openstack = new OpenstackLayer("openstack", { plan, provider });
   }
   if (spec.kubernetes.enabled) {
-    const nodes = [
-      ...(stack.libvirt?.nodes ?? []),
-      ...(stack.openstack?.nodes ?? []),
-      ...existingNodes(plan),
-    ];
+    const nodes = nodesWithHostKeys(
+      [...(stack.libvirt?.nodes ?? []), ...(stack.openstack?.nodes ?? []), ...existingNodes(plan)],
+      hosts,
+      fabric,
+    );
     const cluster = new KubeadmCluster(
       "cluster",
       { plan, nodes, privateKey: requireKey(secrets, "kubeadm over SSH") },

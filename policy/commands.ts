@@ -2,8 +2,9 @@
 // none leaves its changes on the host after destroy, so only commands that change nothing may
 // go without: read-only commands, named in the policy config by resource-name suffix.
 //
-// Why a name suffix: the read-only command today is KubeadmCluster's `<cluster>-kubeconfig`
-// (components/kubernetes/cluster.ts: it only cats admin.conf, so it has no delete on purpose).
+// Why a name suffix: the read-only commands today are KubeadmCluster's `<cluster>-kubeconfig`
+// (components/kubernetes/cluster.ts: it only cats admin.conf, so it has no delete on purpose)
+// and the `<machine>-host-key` steps that learn an SSH host key once (ssh-keyscan, host-key.ts).
 // The name is what a component controls and a reader sees in `pulumi preview`; a new read-only
 // command is one line in the policy config, reviewed like any other change.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -14,8 +15,11 @@ export interface CommandPolicyConfig {
   readOnlyCommands?: string[];
 }
 
-/** KubeadmCluster's `<cluster>-kubeconfig`: reads /etc/kubernetes/admin.conf, nothing else. */
-export const DEFAULT_READ_ONLY_COMMANDS: readonly string[] = ["-kubeconfig"];
+/**
+ * KubeadmCluster's `<cluster>-kubeconfig` reads /etc/kubernetes/admin.conf; `-host-key` steps
+ * run ssh-keyscan (components/ssh/host-key.ts). Neither changes anything.
+ */
+export const DEFAULT_READ_ONLY_COMMANDS: readonly string[] = ["-kubeconfig", "-host-key"];
 
 export const COMMAND_TYPES: readonly string[] = ["command:remote:Command", "command:local:Command"];
 

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { formatReport } from "../components/lab/findings";
 import { planMarkdown } from "../components/lab/plan-markdown";
 import { loadLab } from "../components/lab/plan";
-import { readStackFile } from "../components/lab/stack-file";
+import { combineFindings, readStackFile } from "../components/lab/stack-file";
 import { renderHostScripts } from "../components/host-fabric/scripts";
 import { registeredResources } from "./resources";
 
@@ -20,7 +20,7 @@ export async function renderLab(
 ): Promise<{ ok: boolean; report: string; files: string[] }> {
   const stack = readStackFile(stackFile);
   const result = loadLab(stack.raw, stack.lab);
-  const findings = [...stack.findings, ...(result.ok ? result.plan.warnings : result.findings)];
+  const findings = combineFindings(stack, result.ok ? result.plan.warnings : result.findings);
   if (!result.ok || stack.findings.some((f) => f.severity === "error")) {
     return { ok: false, report: formatReport(findings), files: [] };
   }

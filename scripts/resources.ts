@@ -35,7 +35,32 @@ function placeholderSecrets(): LabSecrets {
   };
 }
 
+/**
+ * Runs `f` without the stack captures the Pulumi SDK makes for every promise (its leak
+ * report, `debuggablePromise`) and every resource (source positions): under tsx each capture
+ * is mapped through source maps, and at 64 hosts x 1000 VMs they were half of the CPU time and
+ * a quarter of the peak memory of a render (BENCHMARKS.md, section 4). The mock runtime uses
+ * neither. PULUMI_DEBUG_PROMISE_LEAKS keeps them, for when a leak is being chased.
+ */
+async function withoutStackCaptures<T>(f: () => Promise<T>): Promise<T> {
+  if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return f();
+  const limit = Error.stackTraceLimit;
+  const sourceMaps = process.sourceMapsEnabled;
+  Error.stackTraceLimit = 0;
+  process.setSourceMapsEnabled(false);
+  try {
+    return await f();
+  } finally {
+    Error.stackTraceLimit = limit;
+    process.setSourceMapsEnabled(sourceMaps);
+  }
+}
+
 export async function registeredResources(plan: LabPlan): Promise<RegisteredResource[]> {
+  return withoutStackCaptures(() => evaluate(plan));
+}
+
+async function evaluate(plan: LabPlan): Promise<RegisteredResource[]> {
   const registered: RegisteredResource[] = [];
   await pulumi.runtime.setMocks(
     {

@@ -7,9 +7,10 @@ import type { ControlPlaneAccess } from "../kubernetes/cluster";
 import { contentHash } from "../kubernetes/shell";
 import { DEFAULT_API_PORT } from "../lab/defaults";
 import type { LabPlan } from "../lab/plan";
+import { knownValues, plannedInputs } from "./known-values";
 import { CniProof } from "./proof";
 import type { ProofOptions } from "./proof-script";
-import { chartSpec, cniValues, type Values } from "./values";
+import { chartSpec, cniValues, valuesNeedNodeAddresses, type Values } from "./values";
 
 export interface CniReleaseArgs {
   plan: LabPlan;
@@ -47,8 +48,16 @@ export class CniRelease extends pulumi.ComponentResource {
         this,
       );
     }
-    const endpoint = args.endpoint ?? this.plannedEndpoint(plan);
-    const addresses = args.nodeAddresses ?? this.plannedAddresses(plan);
+    // What the plan knows comes from the plan; only what creation assigns comes from Outputs.
+    const planned = plannedInputs(plan);
+    const endpoint =
+      planned.endpointHost !== undefined
+        ? `${planned.endpointHost}:${planned.endpointPort}`
+        : (args.endpoint ?? this.plannedEndpoint(plan));
+    // Only values that use the node addresses (Flannel's) make the release wait for every node.
+    const addresses = valuesNeedNodeAddresses(plan.cni)
+      ? (planned.nodeAddresses ?? args.nodeAddresses ?? this.plannedAddresses(plan))
+      : [];
     this.values = pulumi.all([endpoint, addresses]).apply(([e, a]) => {
       const i = e.lastIndexOf(":");
       return cniValues(plan, {
@@ -66,7 +75,8 @@ export class CniRelease extends pulumi.ComponentResource {
         ...(chart.repo ? { repositoryOpts: { repo: chart.repo } } : {}),
         namespace: chart.namespace,
         createNamespace: chart.namespace !== "kube-system",
-        values: this.values,
+        // Plain where the plan knows the value; an Output only on the leaves that wait for it.
+        values: knownValues(plan, planned, this.values),
         // A failed upgrade rolls back to the CNI that worked; a failed first install is
         // removed and reported. Bounded by the timeout.
         atomic: true,

@@ -138,6 +138,20 @@ function flannelValues(plan: LabPlan, cni: CniDecision, inputs: ValueInputs): Va
   };
 }
 
+/**
+ * Whether the plugin's values carry every node's address (Flannel's `--iface`). Only then does
+ * the release wait for every machine; otherwise it waits for the cluster alone.
+ */
+export function valuesNeedNodeAddresses(cni: CniDecision): boolean {
+  switch (cni.plugin) {
+    case "calico":
+    case "cilium":
+      return false;
+    case "flannel":
+      return true;
+  }
+}
+
 /** The chart values for the lab's CNI, keys sorted. */
 export function cniValues(plan: LabPlan, inputs: ValueInputs): Values {
   const cni = plan.cni;

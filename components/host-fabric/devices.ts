@@ -38,7 +38,7 @@ function vxlanSteps(v: VxlanPlan): string {
   ].join(" ");
   const keep = v.remote ? [v.remote] : v.fdbPeers;
   return [
-    `# Bridge ${v.bridge} and VXLAN ${v.device} (VNI ${v.vni}, UDP ${v.port}), MTU ${v.mtu} = underlay - 50.`,
+    `# Bridge ${v.bridge} and VXLAN ${v.device} (VNI ${v.vni}, UDP ${v.port}), MTU ${v.mtu}: the smallest underlay of the lab - 50.`,
     `lf_ensure_bridge ${shq(v.bridge)}`,
     `lf_ensure_mtu ${shq(v.bridge)} ${shq(v.mtu)}`,
     `lf_info=$(lf_link_info ${dev})`,

@@ -17,13 +17,13 @@ import { validateKubernetesCluster } from "../lab/validate-kubernetes";
 import { sshConnection, type Connection } from "../ssh/connection";
 import type { FirewalldPolicy } from "./defaults";
 import {
-  clusterLayout,
+  controlPlaneLayout,
   formatEndpoint,
   JOIN_PLACEHOLDERS,
+  joinLayout,
   parseJoinOutput,
   renderInitConfig,
   renderJoinConfig,
-  type ClusterLayout,
   type JoinSecrets,
   type ResolvedNode,
 } from "./kubeadm-config";
@@ -70,17 +70,14 @@ export function nodeConnection(
     .apply((address) => sshConnection({ ...node.ssh, address }, privateKey));
 }
 
-function resolveNodes(nodes: readonly NodeOutput[]): pulumi.Output<ResolvedNode[]> {
-  return pulumi.all(
-    nodes.map((n) =>
-      pulumi.all([n.address, n.publicAddress]).apply(([address, publicAddress]): ResolvedNode => ({
-        name: n.name,
-        role: n.role,
-        address,
-        ...(publicAddress ? { publicAddress } : {}),
-      })),
-    ),
-  );
+/** A node's addresses, once its machine exists: the output depends on that machine alone. */
+function resolveNode(n: NodeOutput): pulumi.Output<ResolvedNode> {
+  return pulumi.all([n.address, n.publicAddress]).apply(([address, publicAddress]) => ({
+    name: n.name,
+    role: n.role,
+    address,
+    ...(publicAddress ? { publicAddress } : {}),
+  }));
 }
 
 export class KubeadmCluster extends pulumi.ComponentResource {
@@ -112,9 +109,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     const ordered = plan.nodes.map((p) => byName.get(p.name)!);
     const first = ordered.find((n) => n.role === "control-plane")!;
     const firstUser = first.ssh.user;
-    const layout: pulumi.Output<ClusterLayout> = resolveNodes(ordered).apply((r) =>
-      clusterLayout(plan, r),
-    );
+    // Each step's inputs come from the machines it needs, so its dependencies say what it
+    // waits for: init from the control planes, a join from its own machine and the first
+    // control plane. Nothing depends on every machine except the outputs that list them all.
+    const resolved = new Map(ordered.map((n) => [n.name, resolveNode(n)]));
+    const firstResolved = resolved.get(first.name)!;
+    const layout = pulumi
+      .all(ordered.filter((n) => n.role === "control-plane").map((n) => resolved.get(n.name)!))
+      .apply((r) => controlPlaneLayout(plan, r));
 
     this.connections = Object.fromEntries(
       ordered.map((n) => [n.name, nodeConnection(n, args.privateKey)]),
@@ -201,12 +203,15 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       const caCertHash = secrets.apply((s) => s.caCertHash);
       let previousControlPlane: command.remote.Command | undefined;
       for (const n of joiners) {
+        const nodeLayout = pulumi
+          .all([firstResolved, resolved.get(n.name)!])
+          .apply(([f, r]) => joinLayout(plan, f, r));
         const joinScript = pulumi
-          .all([layout, secrets])
+          .all([nodeLayout, secrets])
           .apply(([l, s]) => renderJoinScript(n.name, renderJoinConfig(l, n.name, s)));
         // The token rotates; the hash of the script with stand-ins does not. A rotated token
         // re-runs the (guarded) join in place; a new CA (re-initialised cluster) replaces it.
-        const joinHash = layout.apply((l) =>
+        const joinHash = nodeLayout.apply((l) =>
           contentHash(renderJoinScript(n.name, renderJoinConfig(l, n.name, JOIN_PLACEHOLDERS))),
         );
         const join = new command.remote.Command(
@@ -243,7 +248,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     }
 
     this.endpoint = layout.apply((l) => formatEndpoint(l.endpoint));
-    this.nodeAddresses = layout.apply((l) => l.nodes.map((n) => n.address));
+    // Depends on every machine: only consumers that use every address (Flannel's values) take it.
+    this.nodeAddresses = pulumi.all(ordered.map((n) => n.address));
     this.controlPlane = {
       connection: firstConnection,
       user: firstUser,

@@ -60,6 +60,23 @@ export interface ClusterLayout {
   nodes: ResolvedNode[];
 }
 
+/**
+ * What `kubeadm init` needs: the layout without the other nodes, so it is built from the
+ * control planes alone (their addresses make the certSANs) and waits for no worker machine.
+ */
+export type ControlPlaneLayout = Omit<ClusterLayout, "nodes">;
+
+/**
+ * What one node's `kubeadm join` needs: the API endpoint (from the first control plane or
+ * kubernetes.controlPlaneEndpoint) and that node. Built per node, so a join waits for its own
+ * machine and the first control plane, never for every machine of the lab.
+ */
+export type JoinLayout = Pick<ClusterLayout, "minor" | "endpoint" | "criSocket"> & {
+  firstControlPlane: Pick<ResolvedNode, "name">;
+  /** The joining node (any others are ignored). */
+  nodes: readonly ResolvedNode[];
+};
+
 /** Cluster DNS domain (kubeadm's default), used by the proof's service lookup too. */
 export const CLUSTER_DOMAIN = "cluster.local";
 
@@ -92,8 +109,7 @@ export function formatEndpoint(e: Endpoint): string {
  * names that are missing or unknown (a machine layer did not hand a node over).
  */
 export function clusterLayout(plan: LabPlan, resolved: readonly ResolvedNode[]): ClusterLayout {
-  const cni = plan.cni;
-  if (!cni) throw new Error("kubernetes is not enabled in this lab (kubernetes.enabled: false)");
+  if (!plan.cni) throw new Error(NOT_ENABLED);
   const byName = new Map(resolved.map((n) => [n.name, n]));
   const missing = plan.nodes.filter((n) => !byName.has(n.name)).map((n) => n.name);
   const unknown = resolved
@@ -107,13 +123,27 @@ export function clusterLayout(plan: LabPlan, resolved: readonly ResolvedNode[]):
     );
   }
   const nodes = plan.nodes.map((p) => ({ ...byName.get(p.name)!, role: p.role }));
-  const controlPlanes = nodes.filter((n) => n.role === "control-plane");
+  return { ...controlPlaneLayout(plan, nodes), nodes };
+}
+
+/**
+ * The cluster-wide part of the layout from the resolved control planes (workers, if any, are
+ * ignored): endpoint, certSANs, the first control plane. Throws when none is a control plane.
+ */
+export function controlPlaneLayout(
+  plan: LabPlan,
+  resolved: readonly ResolvedNode[],
+): ControlPlaneLayout {
+  const cni = plan.cni;
+  if (!cni) throw new Error(NOT_ENABLED);
+  const roles = new Map(plan.nodes.map((p) => [p.name, p.role]));
+  const controlPlanes = resolved
+    .map((n) => ({ ...n, role: roles.get(n.name) ?? n.role }))
+    .filter((n) => n.role === "control-plane");
   const first = controlPlanes[0];
   if (!first) throw new Error("the plan has no control-plane node");
   const k = plan.spec.kubernetes;
-  const endpoint = k.controlPlaneEndpoint
-    ? parseEndpoint(k.controlPlaneEndpoint)
-    : { host: first.address, port: DEFAULT_API_PORT };
+  const endpoint = apiEndpoint(plan, first);
   // Without an explicit endpoint, a control plane behind a floating IP is reached there.
   const externalHost =
     !k.controlPlaneEndpoint && first.publicAddress ? first.publicAddress : endpoint.host;
@@ -133,9 +163,30 @@ export function clusterLayout(plan: LabPlan, resolved: readonly ResolvedNode[]):
     serviceSubnet: k.serviceSubnet,
     criSocket: CRI_SOCKETS[k.runtime],
     firstControlPlane: first,
-    nodes,
   };
 }
+
+/** One node's join layout: the first control plane (for the endpoint) and the node itself. */
+export function joinLayout(plan: LabPlan, first: ResolvedNode, node: ResolvedNode): JoinLayout {
+  const role = plan.nodes.find((p) => p.name === node.name)?.role;
+  if (!role) throw new Error(`node ${node.name} is not in the plan`);
+  const k = plan.spec.kubernetes;
+  return {
+    minor: k.version,
+    endpoint: apiEndpoint(plan, first),
+    criSocket: CRI_SOCKETS[k.runtime],
+    firstControlPlane: { name: first.name },
+    nodes: [{ ...node, role }],
+  };
+}
+
+/** The API server every node uses: kubernetes.controlPlaneEndpoint, else the first control plane. */
+function apiEndpoint(plan: LabPlan, first: ResolvedNode): Endpoint {
+  const explicit = plan.spec.kubernetes.controlPlaneEndpoint;
+  return explicit ? parseEndpoint(explicit) : { host: first.address, port: DEFAULT_API_PORT };
+}
+
+const NOT_ENABLED = "kubernetes is not enabled in this lab (kubernetes.enabled: false)";
 
 /** IPv4 addresses in numeric order, then names. */
 function compareHosts(a: string, b: string): number {
@@ -153,7 +204,10 @@ function kubeletExtraArgs(minor: string, args: Record<string, string>): unknown 
     : Object.fromEntries(names.map((n) => [n, args[n]]));
 }
 
-function nodeRegistration(layout: ClusterLayout, node: ResolvedNode): Record<string, unknown> {
+function nodeRegistration(
+  layout: Pick<ClusterLayout, "minor" | "criSocket">,
+  node: ResolvedNode,
+): Record<string, unknown> {
   return {
     criSocket: layout.criSocket,
     kubeletExtraArgs: kubeletExtraArgs(layout.minor, { "node-ip": node.address }),
@@ -170,7 +224,7 @@ function toYaml(docs: readonly Record<string, unknown>[]): string {
 }
 
 /** The first control plane's `kubeadm init --config` file. */
-export function renderInitConfig(layout: ClusterLayout): string {
+export function renderInitConfig(layout: ControlPlaneLayout): string {
   const api = kubeadmApiVersion(layout.minor);
   const first = layout.firstControlPlane;
   return toYaml([
@@ -207,11 +261,7 @@ export function renderInitConfig(layout: ClusterLayout): string {
 }
 
 /** A worker's or extra control plane's `kubeadm join --config` file. */
-export function renderJoinConfig(
-  layout: ClusterLayout,
-  nodeName: string,
-  join: JoinSecrets,
-): string {
+export function renderJoinConfig(layout: JoinLayout, nodeName: string, join: JoinSecrets): string {
   const node = layout.nodes.find((n) => n.name === nodeName);
   if (!node) throw new Error(`node ${nodeName} is not in the plan`);
   if (node.name === layout.firstControlPlane.name) {

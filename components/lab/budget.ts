@@ -67,6 +67,9 @@ export function mtuBudget(spec: LabSpec, nodes: readonly NodeInfo[], cni?: CniDe
             {
               layer: `host ${fabricEnc.toUpperCase()} (VNI ${spec.fabric.vni})`,
               encapsulation: fabricEnc,
+              // One L2 segment: every host's bridge and VXLAN device carry the lab-wide VM MTU
+              // (fabric.ts), never this host's own underlay minus the overhead.
+              pinned: vmMtu,
             },
           ]),
       { layer: "VM NIC", encapsulation: "none" as const, pinned: vmMtu },

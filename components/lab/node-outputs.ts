@@ -15,7 +15,12 @@ export interface NodeOutput {
   addresses: pulumi.Output<Record<string, string>>;
   /** An address reachable from where Pulumi runs (floating IP for instances), if different. */
   publicAddress?: pulumi.Output<string>;
-  /** How to reach it over SSH (address filled from `publicAddress ?? address`). */
+  /** The machine's identity (domain, instance id): a new machine's host key is learned again. */
+  machineId?: pulumi.Output<string>;
+  /**
+   * How to reach it over SSH (address filled from `publicAddress ?? address`). Without a
+   * hostKey the lab learns it once (components/ssh/host-key.ts, `nodesWithHostKeys`).
+   */
   ssh: Omit<SshTarget, "address">;
   /** MTU of the node NIC (the planner's value). */
   mtu: number;

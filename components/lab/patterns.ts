@@ -77,7 +77,7 @@ export const ipv4Cidr = z
   .refine(
     (v) => !Address4.isValid(v) || new Address4(v).startAddress().correctForm() === v.split("/")[0],
     {
-      // Phrased as the rule (the generic fix reads "change <key> so it <message>") and naming
+      // Phrased as the rule (the generic fix reads "set <key> to <the rule's noun>") and naming
       // the network the value was meant to be.
       error: (issue) => {
         const v = String(issue.input);

@@ -6,7 +6,7 @@ import { decideCni, nodePorts, type CniDecision, type PortRule } from "./cni";
 import { planHostFabric, type HostFabricPlan } from "./fabric";
 import { fromZodIssues, type Finding } from "./findings";
 import { kubernetesNodes, type NodeInfo } from "./nodes";
-import { labSpecSchema, type LabSpec } from "./schema";
+import { knownKeysAt, labSpecSchema, type LabSpec } from "./schema";
 import { validateLab } from "./validate";
 
 export interface LabPlan {
@@ -59,7 +59,8 @@ export function loadLab(raw: unknown, lab: string): LoadResult {
     };
   }
   const parsed = labSpecSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) return { ok: false, findings: fromZodIssues(parsed.error.issues) };
+  if (!parsed.success)
+    return { ok: false, findings: fromZodIssues(parsed.error.issues, knownKeysAt) };
   const findings = validateLab(parsed.data, lab);
   if (findings.errors.length > 0) return { ok: false, findings: findings.all };
   return { ok: true, plan: planLab(parsed.data, lab, findings.warnings) };

@@ -4,6 +4,9 @@
 import { z } from "zod";
 import * as d from "./defaults";
 import * as p from "./patterns";
+import { SECRET_KEYS } from "./secrets";
+
+export { SECRET_KEYS };
 
 const jumpHost = z.strictObject({
   address: p.hostOrIp,
@@ -18,7 +21,7 @@ const host = z.strictObject({
     address: p.hostOrIp,
     port: p.port.default(d.DEFAULT_SSH_PORT),
     user: p.unixUserName.default(d.DEFAULT_SSH_USER),
-    /** Pin the host key ("ssh-ed25519 AAAA..."); unset means the key is not checked. */
+    /** The host's key ("ssh-ed25519 AAAA...", from `ssh-keyscan -t ed25519 <address>`); see sshHostKeys. */
     hostKey: p.publicKey.optional(),
     jump: jumpHost.optional(),
   }),
@@ -238,6 +241,12 @@ export const labSpecSchema = z.strictObject({
   kubernetes: kubernetes.prefault({}),
   /** The lab's SSH public key (installed in VMs/instances); the private key is a secret. */
   sshPublicKey: p.publicKey.optional(),
+  /**
+   * How every SSH connection checks the server's key (validate-ssh.ts): "pinned" = every host,
+   * jump host and existing node has ssh.hostKey; "trust-on-first-use" = a missing key is learned
+   * once, kept in state and checked from then on. Never "not checked".
+   */
+  sshHostKeys: z.enum(["pinned", "trust-on-first-use"]).default("pinned"),
 });
 
 export type LabSpec = z.output<typeof labSpecSchema>;
@@ -250,12 +259,34 @@ export type KubernetesSpec = LabSpec["kubernetes"];
 export type OpenstackSpec = LabSpec["openstack"];
 export type Role = z.output<typeof role>;
 
-/** Config keys that must only ever be set as Pulumi secrets. */
-export const SECRET_KEYS = [
-  "sshPrivateKey",
-  "openstackPassword",
-  "openstackApplicationCredentialSecret",
-] as const;
-
 /** Every project config key under `labfabric:` (schema keys + secrets). */
 export const CONFIG_KEYS = [...Object.keys(labSpecSchema.shape), ...SECRET_KEYS];
+
+type AnySchema = z.core.$ZodType;
+
+/** The keys an object of the schema allows at a key path (for "did you mean" answers). */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let s: AnySchema | undefined = labSpecSchema;
+  for (const k of [...path, undefined]) {
+    // Through defaults, optionals and arrays to the object (or record) below.
+    for (;;) {
+      const def = (s?._zod.def ?? {}) as { type?: string; innerType?: AnySchema };
+      if (def.innerType && ["default", "prefault", "optional"].includes(def.type ?? ""))
+        s = def.innerType;
+      else break;
+    }
+    if (k === undefined) break;
+    const def = (s?._zod.def ?? {}) as {
+      type?: string;
+      element?: AnySchema;
+      shape?: Record<string, AnySchema>;
+      valueType?: AnySchema;
+    };
+    if (typeof k === "number") s = def.type === "array" ? def.element : undefined;
+    else if (def.type === "record") s = def.valueType;
+    else s = def.shape?.[String(k)];
+  }
+  const def = (s?._zod.def ?? {}) as { type?: string; shape?: Record<string, AnySchema> };
+  const keys = def.type === "object" ? Object.keys(def.shape ?? {}) : [];
+  return path.length === 0 ? [...keys, ...SECRET_KEYS] : keys;
+}

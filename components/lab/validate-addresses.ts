@@ -88,18 +88,22 @@ function sameWire(a: NamedCidr, b: NamedCidr, spec: LabSpec): boolean {
 
 function checkOverlaps(spec: LabSpec, f: Findings) {
   const all = namedCidrs(spec);
+  // One error per range, naming every earlier range it overlaps.
   for (let j = 0; j < all.length; j++) {
-    for (let i = 0; i < j; i++) {
-      const [a, b] = [all[i], all[j]];
-      if (cidr.overlaps(a.value, b.value) && !sameWire(a, b, spec)) {
-        f.error(
-          b.path,
-          b.value,
-          `overlaps ${a.path} (${a.value}); ${a.kind} and ${b.kind} ranges must not overlap`,
-          `give ${b.path} a range that overlaps no other lab range`,
-        );
-      }
-    }
+    const b = all[j];
+    const hit = all
+      .slice(0, j)
+      .filter((a) => cidr.overlaps(a.value, b.value) && !sameWire(a, b, spec));
+    if (hit.length === 0) continue;
+    const kinds = [...new Set([...hit.map((a) => a.kind), b.kind])];
+    const kindList =
+      kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(", ")} and ${kinds.at(-1)}`;
+    f.error(
+      b.path,
+      b.value,
+      `overlaps ${hit.map((a) => `${a.path} (${a.value})`).join(", ")}; ${kindList} ranges must not overlap`,
+      `give ${b.path} a range that overlaps no other lab range`,
+    );
   }
   for (const n of all) {
     if (
@@ -151,6 +155,8 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
       );
     }
   }
+  // Networks whose DHCP range is already reported: their NICs' missing addresses follow from it.
+  const badRange = new Set<string>();
   spec.networks.forEach((n, i) => {
     if (n.gateway) checkInSubnet(f, `networks[${i}].gateway`, n.cidr, n.gateway, "the network");
     if (n.dhcp) {
@@ -162,7 +168,9 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
         "the network",
       );
       const okEnd = checkInSubnet(f, `networks[${i}].dhcp.end`, n.cidr, n.dhcp.end, "the network");
+      if (!okStart || !okEnd) badRange.add(`${n.host}/${n.name}`);
       if (okStart && okEnd && cidr.compareAddresses(n.dhcp.start, n.dhcp.end) > 0) {
+        badRange.add(`${n.host}/${n.name}`);
         f.error(
           `networks[${i}].dhcp.end`,
           n.dhcp.end,
@@ -201,7 +209,7 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
       const plan = nics.find((p) => p.vm === vm.name && p.index === j);
       if (!plan) return; // unknown network: reported as a reference error
       const net = plan.address ? undefined : plan.network;
-      if (net)
+      if (net && !badRange.has(`${vm.host}/${net}`))
         f.error(
           `vms[${i}].nics[${j}].network`,
           net,

@@ -37,7 +37,8 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
   }
   // Every layer below the minimum is reported, on the key that set its value: the path's own
   // outer MTU, a pin (fabric.vmMtu, kubernetes.cni.mtu), or the smallest underlay that sets the
-  // lab-wide VM MTU. A pod MTU held down by another path's node is reported on that path.
+  // lab-wide fabric and VM MTU. A pod MTU held down by another path's node is reported on that
+  // path. One error per key, naming every layer and path it leaves too small.
   const hostKeys = spec.hosts.map((h, i) => ({
     key: `hosts[${i}].underlay.mtu`,
     value: h.underlay.mtu,
@@ -46,15 +47,14 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
     (a, b) => (a === undefined || b.value < a.value ? b : a),
     undefined,
   );
+  type Source = { key: string; value: number; pin: boolean };
+  const tooSmall = new Map<string, { source: Source; layers: string[]; paths: string[] }>();
   for (const path of budget.paths) {
-    let source: { key: string; value: number; pin: boolean } | undefined = {
-      key: path.key,
-      value: path.layers[0].mtu,
-      pin: false,
-    };
+    let source: Source | undefined = { key: path.key, value: path.layers[0].mtu, pin: false };
     path.layers.forEach((layer, i) => {
       if (i > 0 && layer.mtu < path.layers[i - 1].mtu - layer.overhead) {
-        if (layer.layer === "VM NIC") {
+        if (!layer.layer.startsWith("CNI ")) {
+          // The host fabric device and the VM NIC: lab-wide, from the smallest underlay.
           source =
             vmMtu !== undefined && layer.mtu === vmMtu
               ? { key: "fabric.vmMtu", value: vmMtu, pin: true }
@@ -67,14 +67,22 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
         }
       }
       if (!source || layer.mtu >= MIN_MTU) return;
-      f.error(
-        source.key,
-        source.value,
-        `leaves ${layer.layer} on path "${path.name}" at ${layer.mtu} bytes, below the ${MIN_MTU}-byte minimum (IPv6)`,
-        source.pin
-          ? `remove it or set it so every layer stays at ${MIN_MTU} or more`
-          : "raise the underlay/network MTU or use fewer stacked encapsulations",
-      );
+      const entry = tooSmall.get(source.key) ?? { source, layers: [], paths: [] };
+      const at = `${layer.layer} at ${layer.mtu}`;
+      if (!entry.layers.includes(at)) entry.layers.push(at);
+      for (const name of path.name.split(", "))
+        if (!entry.paths.includes(name)) entry.paths.push(name);
+      tooSmall.set(source.key, entry);
     });
+  }
+  for (const { source, layers, paths } of tooSmall.values()) {
+    f.error(
+      source.key,
+      source.value,
+      `leaves ${layers.join(", ")} bytes (${paths.join(", ")}), below the ${MIN_MTU}-byte minimum (IPv6)`,
+      source.pin
+        ? `remove it or set it so every layer stays at ${MIN_MTU} or more`
+        : "raise the underlay/network MTU or use fewer stacked encapsulations",
+    );
   }
 }

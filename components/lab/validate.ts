@@ -11,6 +11,7 @@ import { validateKubernetesCluster } from "./validate-kubernetes";
 import { validateLibvirt } from "./validate-libvirt";
 import { validateMtu } from "./validate-mtu";
 import { validateOpenstackSpec } from "./validate-openstack";
+import { validateSsh } from "./validate-ssh";
 
 function duplicates<T>(
   items: readonly T[],
@@ -304,9 +305,11 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
       "kubernetes.cni.mode",
       decision.mode,
       "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails (post B)",
-      plugin === "calico"
-        ? 'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true'
-        : "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs",
+      plugin !== "calico"
+        ? "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs"
+        : decision.mode.startsWith("VXLAN")
+          ? 'use mode "VXLAN" (always encapsulated; labfabric then allows UDP 4789 between the nodes), or set openstack.allowedAddressPairs: true'
+          : 'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
     );
   }
   if (decision.podSubnetFromDefault && plugin !== "flannel") {
@@ -347,5 +350,6 @@ export function validateLab(spec: LabSpec, lab = "lab"): Findings {
   validateLibvirt(spec, f);
   validateKubernetesCluster(spec, f);
   validateOpenstackSpec(spec, f);
+  validateSsh(spec, f);
   return f;
 }

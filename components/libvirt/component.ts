@@ -2,8 +2,8 @@
 // to create (adopted ones are only attached by name), one base image volume per image, and per
 // VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
 // pure plan in plan.ts; a lab that fails validation is refused before any child is registered.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { formatReport, type Finding } from "../lab/findings";
@@ -23,12 +23,8 @@ import {
   type LibvirtPlan,
   type LibvirtVmPlan,
 } from "./plan";
-import {
-  knownHostsContent,
-  libvirtUri,
-  type LibvirtSshAuth,
-  type UnpinnedHostKeyPolicy,
-} from "./uri";
+import { knownHostsFileOf } from "./known-hosts";
+import { libvirtUri, type LibvirtSshAuth } from "./uri";
 
 export interface LibvirtLayerArgs {
   plan: LabPlan;
@@ -46,12 +42,15 @@ export interface LibvirtLayerArgs {
    */
   sshKeyFile?: string;
   /**
-   * known_hosts file written with the pinned `hosts[].ssh.hostKey`s and given to the provider
+   * known_hosts file written with every managed host's key and given to the provider
    * (`knownhosts=`). Default: .lab/<lab>/libvirt_known_hosts under the working directory.
    */
   knownHostsFile?: string;
-  /** Hosts without `ssh.hostKey`: "skip-check" (default, as the schema documents) or "user-known-hosts". */
-  unpinnedHostKeys?: UnpinnedHostKeyPolicy;
+  /**
+   * Each host's key by host name, pinned or learned once (components/ssh/host-key.ts); default
+   * the pinned `hosts[].ssh.hostKey`. A managed host with neither is refused: never unchecked.
+   */
+  hostKeys?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Live checks (the program sets it, `npm run render` and mock tests do not): refuse, at
    * preview, base images given as a local path that is not there where `pulumi` runs, and VMs
@@ -95,19 +94,6 @@ function warnOnce(finding: Finding, plan: LabPlan, parent: pulumi.Resource) {
   if (!already) pulumi.log.warn(formatReport([finding]), parent);
 }
 
-/** Write the pinned known_hosts file when its content changed (public keys only). */
-function writeKnownHosts(path: string, content: string) {
-  let current: string | undefined;
-  try {
-    current = readFileSync(path, "utf8");
-  } catch {
-    current = undefined;
-  }
-  if (current === content) return;
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content, { mode: 0o644 });
-}
-
 export class LibvirtLayer extends pulumi.ComponentResource {
   public readonly plan: LibvirtPlan;
   /** The provider of each managed host, by host name. */
@@ -124,6 +110,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
   public readonly vms: LibvirtVmOutput[];
   /** VMs with a Kubernetes role, in the shape every machine layer hands on. */
   public readonly nodes: NodeOutput[];
+  /** Each managed host's SSH key (pinned or learned): the VMs' jump host is checked with it. */
+  public readonly hostKeys: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: LibvirtLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LIBVIRT_LAYER_TYPE, name, {}, opts);
@@ -150,9 +138,24 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     const keyFile = args.sshKeyFile ?? lab.spec.libvirt.sshKeyFile;
     const auth: LibvirtSshAuth = keyFile ? { method: "keyfile", keyFile } : { method: "agent" };
     const managed = plan.hosts.filter((h) => h.managed);
-    const pinned = knownHostsContent(managed.map((h) => h.ssh));
+    this.hostKeys = Object.fromEntries(
+      managed.map((h) => {
+        const key = args.hostKeys?.[h.host] ?? h.ssh.hostKey;
+        if (!key) {
+          throw new pulumi.ResourceError(
+            `host ${h.host} has no host key: pin hosts[].ssh.hostKey, or set labfabric:sshHostKeys: trust-on-first-use (deployLab then learns it once)`,
+            this,
+          );
+        }
+        return [h.host, pulumi.output(key)];
+      }),
+    );
     const knownHostsFile = resolve(args.knownHostsFile ?? `.lab/${lab.lab}/libvirt_known_hosts`);
-    if (pinned) writeKnownHosts(knownHostsFile, pinned);
+    // Written once every key is known (a learned key: after its first scan; then from state).
+    const knownHosts = knownHostsFileOf(
+      knownHostsFile,
+      managed.map((h) => ({ ...h.ssh, hostKey: this.hostKeys[h.host] })),
+    );
 
     this.providers = {};
     this.networks = {};
@@ -164,12 +167,9 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         ? new libvirt.Provider(
             `${name}-${host.host}`,
             {
-              uri: libvirtUri({
-                target: host.ssh,
-                auth,
-                pinnedKnownHostsFile: pinned ? knownHostsFile : undefined,
-                unpinned: args.unpinnedHostKeys ?? "skip-check",
-              }),
+              uri: knownHosts.apply((file) =>
+                libvirtUri({ target: host.ssh, auth, knownHostsFile: file }),
+              ),
             },
             { parent: this },
           )
@@ -339,7 +339,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
               address: host.ssh.address,
               port: host.ssh.port,
               user: host.ssh.user,
-              ...(host.ssh.hostKey ? { hostKey: host.ssh.hostKey } : {}),
+              hostKey: this.hostKeys[host.host],
             },
           }
         : {}),
@@ -351,6 +351,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       host: vm.host,
       address: domain.name.apply(() => vm.address),
       addresses,
+      // A replaced VM is a new machine with a new host key: it is learned again.
+      machineId: domain.id,
       ssh,
       mtu: this.plan.mtu,
     });

@@ -1,6 +1,7 @@
 // The qemu+ssh connection URI of one libvirt host, for terraform-provider-libvirt 0.8.1's own
 // Go SSH client (see docs/libvirt-provider.md): user and port in the URI, the auth method and key
-// file and the host-key check as query parameters. Pure: no file is read or written here.
+// file and the known_hosts file the host key is checked against as query parameters (never
+// `no_verify`). Pure: no file is read or written here.
 import type { SshTarget } from "../ssh/connection";
 
 /** How the provider authenticates to the hosts. */
@@ -10,19 +11,14 @@ export type LibvirtSshAuth =
   /** An unencrypted private key file where `pulumi` runs; only its path enters the URI. */
   | { method: "keyfile"; keyFile: string };
 
-/** What to do for a host without `ssh.hostKey`. */
-export type UnpinnedHostKeyPolicy =
-  /** `no_verify`: not checked, as for every other SSH step of labfabric (schema: "unset means not checked"). */
-  | "skip-check"
-  /** The provider's default: ~/.ssh/known_hosts (or UserKnownHostsFile) must already hold the key. */
-  | "user-known-hosts";
-
 export interface LibvirtUriInput {
-  target: Pick<SshTarget, "address" | "port" | "user" | "hostKey">;
+  target: Pick<SshTarget, "address" | "port" | "user">;
   auth: LibvirtSshAuth;
-  /** known_hosts file holding the pinned keys (see knownHostsContent); used when the host has one. */
-  pinnedKnownHostsFile?: string;
-  unpinned: UnpinnedHostKeyPolicy;
+  /**
+   * The known_hosts file holding every host's key, pinned or learned (knownHostsContent): the
+   * provider checks the host against it. There is no unchecked variant.
+   */
+  knownHostsFile: string;
 }
 
 /** Characters left as they are in a query value; everything else is percent-encoded. */
@@ -47,13 +43,8 @@ export function libvirtUri(input: LibvirtUriInput): string {
       throw new Error(`unknown libvirt SSH auth ${JSON.stringify(never)}`);
     }
   }
-  if (target.hostKey && input.pinnedKnownHostsFile) {
-    // Spelled `knownhosts`: 0.8.1 ignores libvirt's own `known_hosts=`.
-    params.push(["knownhosts", input.pinnedKnownHostsFile]);
-  } else if (input.unpinned === "skip-check") {
-    // Only its presence counts in 0.8.1.
-    params.push(["no_verify", "1"]);
-  }
+  // Spelled `knownhosts`: 0.8.1 ignores libvirt's own `known_hosts=`.
+  params.push(["knownhosts", input.knownHostsFile]);
   const query = params.map(([k, v]) => `${k}=${queryValue(v)}`).join("&");
   return `qemu+ssh://${target.user}@${target.address}:${target.port}/system?${query}`;
 }
@@ -66,12 +57,10 @@ export function knownHostsName(address: string, port: number): string {
   return port === 22 ? address : `[${address}]:${port}`;
 }
 
-/** A known_hosts file with one line per pinned host (public keys only), sorted. */
+/** A known_hosts file with one line per host (public keys only), sorted. */
 export function knownHostsContent(
-  targets: readonly Pick<SshTarget, "address" | "port" | "hostKey">[],
+  targets: readonly { address: string; port: number; hostKey: string }[],
 ): string {
-  const lines = targets
-    .filter((t) => t.hostKey)
-    .map((t) => `${knownHostsName(t.address, t.port)} ${t.hostKey}`);
+  const lines = targets.map((t) => `${knownHostsName(t.address, t.port)} ${t.hostKey}`);
   return [...new Set(lines)].sort().join("\n") + (lines.length > 0 ? "\n" : "");
 }

@@ -224,6 +224,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
           address: i.nodeAddress,
           addresses: i.addresses,
           ...(i.floatingAddress ? { publicAddress: i.floatingAddress } : {}),
+          machineId: i.instanceId,
           ssh: { port: plan.sshPort, user: plan.sshUser },
           mtu: info.mtu,
         },

@@ -189,13 +189,20 @@ export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions =
   waitForSsh(hosts, dir);
 }
 
+/** How long a freshly started sshd may take to accept the lab's key. */
+const SSH_READY_TIMEOUT_MS = 30_000;
+
 export function waitForSsh(hosts: DryHost[], dir = labDir()): void {
   for (const h of hosts) {
     const ip = h.address.split("/")[0];
-    for (let i = 0; ; i++) {
+    // Bounded by time, not by tries: a refused connection returns at once, and on a loaded
+    // machine a fresh sshd can take seconds to listen.
+    const deadline = Date.now() + SSH_READY_TIMEOUT_MS;
+    for (;;) {
       const r = tryRun("ssh", [...sshOptions(dir), `root@${ip}`, "true"], 10_000);
       if (r.ok) break;
-      if (i >= 20) throw new Error(`dry lab: sshd on ${h.name} (${ip}) does not answer: ${r.out}`);
+      if (Date.now() > deadline)
+        throw new Error(`dry lab: sshd on ${h.name} (${ip}) does not answer: ${r.out}`);
       run("sleep", ["0.25"]);
     }
   }

@@ -60,8 +60,11 @@ check_sdk libvirt sdks/libvirt "$LIBVIRT_PROVIDER_VERSION"
 bindir="$root/bin"
 pulumi_ok() { [[ -x "$bindir/pulumi" && "$("$bindir/pulumi" version 2>/dev/null || true)" == "$PULUMI_VERSION" ]]; }
 host_stamp="language-nodejs $LANGUAGE_NODEJS_SHA256 $PULUMI_VERSION"
+# The stamp names the source and the binary built from it, so a binary replaced by anything
+# else (an older checkout's ensure.sh, a hand copy) is noticed and rebuilt.
 host_ok() {
-  [[ -x "$bindir/pulumi-language-nodejs" && "$(cat "$bindir/.language-nodejs.stamp" 2>/dev/null)" == "$host_stamp" ]]
+  [[ -x "$bindir/pulumi-language-nodejs" ]] &&
+    [[ "$(cat "$bindir/.language-nodejs.stamp" 2>/dev/null)" == "$host_stamp $(file_sha "$bindir/pulumi-language-nodejs")" ]]
 }
 
 # mod_download MODULE@VERSION PINNED_SUM: download a module, check its hash, print its directory.
@@ -112,7 +115,7 @@ build_language_host() {
   [[ "$(go_sum_of "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" "$dir/go.sum")" == "$PULUMI_PKG_SUM" ]] ||
     die "the language host's build recorded a pkg/v3 hash other than the pinned $PULUMI_PKG_SUM"
   mv -f "$bindir/pulumi-language-nodejs.tmp" "$bindir/pulumi-language-nodejs"
-  echo "$host_stamp" >"$bindir/.language-nodejs.stamp"
+  echo "$host_stamp $(file_sha "$bindir/pulumi-language-nodejs")" >"$bindir/.language-nodejs.stamp"
   rm -rf "$src"
 }
 
@@ -168,15 +171,19 @@ ensure_plugin() {
     if [[ ! -f "$plugdir/.labfabric-build" ]]; then
       log "plugin $name $version: installed ($plugdir)"
       return 0
-    elif [[ "$(cat "$plugdir/.labfabric-build")" == "$stamp" ]]; then
+    elif [[ "$(cat "$plugdir/.labfabric-build")" == "$stamp $(file_sha "$plugdir/pulumi-resource-$name")" ]]; then
       log "plugin $name $version: built from upstream source, installed"
       return 0
     fi
   fi
-  if [[ ! -x "$built" || "$(cat "$built.stamp" 2>/dev/null)" != "$stamp" ]]; then
+  # Not installed, or our install of another source or binary: start over (otherwise
+  # `pulumi plugin install` below would find it there and do nothing).
+  rm -rf "$plugdir" "$plugdir.lock"
+  if [[ ! -x "$built" || "$(cat "$built.stamp" 2>/dev/null)" != "$stamp $(file_sha "$built")" ]]; then
     # Nothing built here yet: the usual way first (a download), else upstream's source.
     if [[ "${LABFABRIC_OFFLINE:-}" != 1 ]] &&
-      timeout 120 "$PULUMI" plugin install resource "$name" "${version#v}" >"$root/work/download-$name.log" 2>&1; then
+      timeout 120 "$PULUMI" plugin install resource "$name" "${version#v}" >"$root/work/download-$name.log" 2>&1 &&
+      [[ -x "$plugdir/pulumi-resource-$name" ]]; then
       log "plugin $name $version: downloaded (pulumi plugin install)"
       return 0
     fi
@@ -188,12 +195,12 @@ ensure_plugin() {
     unpack_upstream "$tarball" "$sha" "$src"
     build_plugin "$name" "$version" "$src" "$built.tmp"
     mv -f "$built.tmp" "$built"
-    echo "$stamp" >"$built.stamp"
+    echo "$stamp $(file_sha "$built")" >"$built.stamp"
     rm -rf "$src"
   fi
   "$PULUMI" plugin install --reinstall resource "$name" "${version#v}" --file "$built" >&2 ||
     die "pulumi plugin install resource $name ${version#v} --file $built failed"
-  echo "$stamp" >"$plugdir/.labfabric-build"
+  echo "$stamp $(file_sha "$plugdir/pulumi-resource-$name")" >"$plugdir/.labfabric-build"
   log "plugin $name $version: built from upstream source, installed into $plugdir"
 }
 

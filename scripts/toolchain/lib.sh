@@ -88,6 +88,9 @@ step() {
   log "  done: $label ($((SECONDS - start)) s)"
 }
 
+# file_sha FILE: the sha256 of a file (empty when it is missing).
+file_sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1; }
+
 # go_sum_of MODULE@VERSION GO_SUM_FILE: the h1: hash that a go.sum records for a module's content.
 go_sum_of() {
   local mod="${1%@*}" ver="${1#*@}"

@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { hostKeyLine } from "../lab/helpers";
 import { copyRepo } from "../stacks/repo-copy";
 
 const REPO = join(__dirname, "..", "..");
@@ -30,13 +31,15 @@ const KEY = [
   "-----END OPENSSH PRIVATE KEY-----",
   "",
 ].join("\n");
+/** Pinned host keys (labfabric checks every SSH server's key; preview reaches no host). */
+const HOST_KEYS = [hostKeyLine(1), hostKeyLine(2)].map((k) => JSON.stringify(k));
 const STACK_FILE = `config:
   labfabric:hosts:
     - name: lab1
-      ssh: { address: 192.0.2.11 }
+      ssh: { address: 192.0.2.11, hostKey: ${HOST_KEYS[0]} }
       underlay: { interface: eth0, address: 192.0.2.11/24, mtu: 1500 }
     - name: lab2
-      ssh: { address: 192.0.2.12 }
+      ssh: { address: 192.0.2.12, hostKey: ${HOST_KEYS[1]} }
       underlay: { interface: eth0, address: 192.0.2.12/24, mtu: 1500 }
   labfabric:fabric:
     mode: vxlan
@@ -130,29 +133,45 @@ describe("the policy pack under the real engine", { skip, timeout: 180_000 }, ()
     assert.doesNotMatch(r.out, /\[mandatory\]|\[advisory\]/);
   });
 
-  it("a credential in plain text in a remote command is a violation and fails the preview", () => {
-    // A kubeadm token pasted into a host's root path ends up in that host's fabric scripts (the
-    // command's create and delete) as plain text. The SSH key beside it, in the command's
-    // connection, is a secret and passes: the pack sees secretness (secrets-stay-secret runs as a
-    // remediation), over the engine's real wire format.
+  it("a credential in plain text never reaches the pack: the program refuses it, unprinted", () => {
+    // A kubeadm token pasted into a host's root path would end up in that host's fabric scripts
+    // as plain text. The program refuses the stack before anything registers and does not echo
+    // the value; the pack's secrets-stay-secret is the second line (the compliant lab above
+    // proves that the SSH key in each command's connection reaches it as a secret).
     ok(["config", "set", "--path", "labfabric:hosts[0].root", "/srv/abcdef.0123456789abcdef"]);
     const r = preview();
+    ok(["config", "rm", "--path", "labfabric:hosts[0].root"]);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /labfabric:hosts\[0\]\.root = \(looks like a secret, not shown\)/);
+    assert.doesNotMatch(r.out, /0123456789abcdef/);
+  });
+
+  it("a planted violation fails the preview: a learned host key's step without a delete, once the pack's config stops counting it read-only", () => {
+    // Trust-on-first-use: lab1's key is learned by a `-host-key` step (ssh-keyscan, no delete),
+    // which the pack's default readOnlyCommands exempts; a config without that suffix makes it
+    // a violation of remote-commands-have-delete.
+    ok(["config", "set", "labfabric:sshHostKeys", "trust-on-first-use"]);
+    ok(["config", "rm", "--path", "labfabric:hosts[0].ssh.hostKey"]);
+    const config = join(root, "policy-config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ "remote-commands-have-delete": { readOnlyCommands: ["-kubeconfig"] } }),
+    );
+    const r = preview("--policy-pack-config", config);
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.out, packLine("❌"));
     assert.match(
       r.out,
-      /\[mandatory\]\s+secrets-stay-secret\s+\(command:remote:Command: fabric-lab1-fabric\)/,
+      /\[mandatory\]\s+remote-commands-have-delete\s+\(command:local:Command: host-lab1-host-key\)/,
     );
-    assert.match(r.out, /fabric-lab1-fabric: create holds a kubeadm bootstrap token in plain text/);
-    assert.doesNotMatch(r.out, /fabric-lab2-fabric\)|connection\.privateKey/);
+    assert.doesNotMatch(r.out, /host-lab2-host-key/);
   });
 
-  it("--policy-pack-config reaches the pack: that policy disabled, the same lab passes", () => {
-    const config = join(root, "policy-config.json");
-    writeFileSync(config, JSON.stringify({ "secrets-stay-secret": "disabled" }));
-    const r = preview("--policy-pack-config", config);
+  it("--policy-pack-config reaches the pack: with the default config the same lab passes", () => {
+    const r = preview();
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, packLine("✅"));
+    assert.match(r.out, /command:local:Command\s+host-lab1-host-key\s+create/);
   });
 
   it("the engine checks the policy config against the pack's schema", () => {

@@ -25,6 +25,7 @@ import {
   type Snapshot,
 } from "../netns";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 
 const skip = netnsSkipReason();
 const LAB = "d-test";
@@ -62,7 +63,7 @@ function routedSuite(backend: FakeLibvirtNetwork["backend"]) {
         {
           hosts: (["kh", "oh"] as const).map((h, i) => ({
             name: h,
-            ssh: { address: `10.250.4.${11 + i}` },
+            ssh: { address: `10.250.4.${11 + i}`, hostKey: hostKeyLine(i + 1) },
             underlay: { interface: "eth0", address: `10.250.4.${11 + i}/24` },
             internalAddress: `10.250.10.${1 + i}/24`,
             root: roots[h].path,

@@ -15,6 +15,7 @@ import {
   reaches,
 } from "../netns";
 import { hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 
 const skip = netnsSkipReason();
 
@@ -28,7 +29,7 @@ describe("host fabric, vxlan over a 9000-byte underlay", { skip }, () => {
       {
         hosts: (["j1", "j2"] as const).map((h, i) => ({
           name: h,
-          ssh: { address: `10.250.3.${11 + i}` },
+          ssh: { address: `10.250.3.${11 + i}`, hostKey: hostKeyLine(i + 1) },
           underlay: { interface: "eth0", address: `10.250.3.${11 + i}/24`, mtu: 9000 },
           root: roots[h].path,
         })),

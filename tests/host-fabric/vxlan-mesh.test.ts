@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from "../netns";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 
 const skip = netnsSkipReason();
 const HOSTS = ["h1", "h2", "h3"] as const;
@@ -43,7 +44,7 @@ describe("host fabric, vxlan, three-host mesh", { skip }, () => {
       {
         hosts: HOSTS.map((h, i) => ({
           name: h,
-          ssh: { address: `10.250.2.${11 + i}` },
+          ssh: { address: `10.250.2.${11 + i}`, hostKey: hostKeyLine(i + 1) },
           underlay: { interface: "eth0", address: `10.250.2.${11 + i}/24` },
           root: roots[h].path,
         })),

@@ -16,6 +16,7 @@ import {
   reaches,
 } from "../netns";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 
 const skip = netnsSkipReason();
 
@@ -30,13 +31,13 @@ describe("host fabric, vxlan between hosts in two subnets behind a router", { sk
         hosts: [
           {
             name: "r1",
-            ssh: { address: "10.250.5.11" },
+            ssh: { address: "10.250.5.11", hostKey: hostKeyLine(1) },
             underlay: { interface: "eth0", address: "10.250.5.11/24" },
             root: roots.r1.path,
           },
           {
             name: "r2",
-            ssh: { address: "10.250.6.12" },
+            ssh: { address: "10.250.6.12", hostKey: hostKeyLine(2) },
             underlay: { interface: "eth0", address: "10.250.6.12/24" },
             root: roots.r2.path,
           },

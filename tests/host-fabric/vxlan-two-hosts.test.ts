@@ -20,6 +20,7 @@ import {
   type Snapshot,
 } from "../netns";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 
 const skip = netnsSkipReason();
 const VM_MTU = 1450;
@@ -46,7 +47,7 @@ describe("host fabric, vxlan, two hosts (scenario A)", { skip }, () => {
       {
         hosts: (["h1", "h2"] as const).map((h, i) => ({
           name: h,
-          ssh: { address: `10.250.1.${11 + i}` },
+          ssh: { address: `10.250.1.${11 + i}`, hostKey: hostKeyLine(i + 1) },
           underlay: { interface: "eth0", address: `10.250.1.${11 + i}/24`, mtu: 1500 },
           root: roots[h].path,
         })),

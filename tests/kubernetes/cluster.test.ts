@@ -24,6 +24,7 @@ import {
 } from "../../components/kubernetes/node-scripts";
 import { asRoot, contentHash } from "../../components/kubernetes/shell";
 import { nodeOutputs, planOf, resolvedNodes } from "./fixtures";
+import { hostKeyLine } from "../lab/helpers";
 import {
   FAKE_CA_HASH,
   FAKE_CERT_KEY,
@@ -139,7 +140,7 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
     assert.equal(reveal(provider.kubeconfig), fakeKubeconfig("https://172.20.112.101:6443"));
   });
 
-  it("connects to each machine once, with the private key kept secret", async () => {
+  it("connects to each machine once, with the private key kept secret and its host key checked", async () => {
     const conn = rec.one("k8s-k8s-worker-1-prerequisites").inputs.connection;
     assert.ok(isSecretValue(conn));
     assert.deepEqual(reveal(conn), {
@@ -149,6 +150,7 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
       privateKey: KEY,
       dialErrorLimit: 8,
       perDialTimeout: 10,
+      hostKey: hostKeyLine(2),
     });
     assert.deepEqual(Object.keys(cluster.connections), ["master", "k8s-worker-1", "k8s-worker-2"]);
     // Every step on a machine shares its one connection object.

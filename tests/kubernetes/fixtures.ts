@@ -7,7 +7,7 @@ import { formatReport } from "../../components/lab/findings";
 import type { NodeOutput } from "../../components/lab/node-outputs";
 import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
 import { labSpecSchema } from "../../components/lab/schema";
-import { STACKS, stackRaw } from "../lab/helpers";
+import { hostKeyLine, STACKS, stackRaw } from "../lab/helpers";
 import type { ResolvedNode } from "../../components/kubernetes/kubeadm-config";
 
 export type Scenario = "b" | "c" | "d";
@@ -71,7 +71,7 @@ export function resolvedNodes(plan: LabPlan): ResolvedNode[] {
 }
 
 export function nodeOutputs(plan: LabPlan): NodeOutput[] {
-  return resolvedNodes(plan).map((r) => {
+  return resolvedNodes(plan).map((r, i) => {
     const info = plan.nodes.find((n) => n.name === r.name)!;
     return {
       name: r.name,
@@ -81,7 +81,8 @@ export function nodeOutputs(plan: LabPlan): NodeOutput[] {
       address: pulumi.output(r.address),
       addresses: pulumi.output<Record<string, string>>({ node: r.address }),
       ...(r.publicAddress ? { publicAddress: pulumi.output(r.publicAddress) } : {}),
-      ssh: { port: 22, user: SSH_USER[info.source] },
+      // Every node arrives with its host key (deployLab pins or learns it: components/stack.ts).
+      ssh: { port: 22, user: SSH_USER[info.source], hostKey: hostKeyLine(i + 1) },
       mtu: info.mtu,
     };
   });

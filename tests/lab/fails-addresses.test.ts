@@ -12,6 +12,8 @@ import {
   W,
   warningsOf,
   withOpenstack,
+  hostKeyLine,
+  TOFU_OS,
 } from "./helpers";
 
 const overlap = (key: string, value: string, other: string, otherValue: string, kinds: string) =>
@@ -44,19 +46,12 @@ describe("overlapping ranges", () => {
     assertFails(
       vxlanLab((s) => (s.fabric!.vmSubnet = "192.168.0.0/16")),
       [
-        overlap(
+        // Said once, naming every range it overlaps.
+        E(
           "fabric.vmSubnet",
-          "192.168.0.0/16",
-          "hosts[0].underlay.address",
-          "192.168.0.0/24",
-          "underlay and vm",
-        ),
-        overlap(
-          "fabric.vmSubnet",
-          "192.168.0.0/16",
-          "hosts[1].underlay.address",
-          "192.168.0.0/24",
-          "underlay and vm",
+          '"192.168.0.0/16"',
+          "overlaps hosts[0].underlay.address (192.168.0.0/24), hosts[1].underlay.address (192.168.0.0/24); underlay and vm ranges must not overlap",
+          "give fabric.vmSubnet a range that overlaps no other lab range",
         ),
         taken("vms[1].nics[0].address", "192.168.0.11", "hosts[0].underlay.address"),
       ],
@@ -88,7 +83,7 @@ describe("overlapping ranges", () => {
           "172.20.112.0/24",
           "networks[0].cidr",
           "172.20.112.0/24",
-          "libvirt and libvirt",
+          "libvirt",
         ),
         taken("networks[1].gateway", "172.20.112.1", "networks[0].gateway"),
         taken("vms[1].nics[0].address", "172.20.112.10", "vms[0].nics[0].address"),
@@ -100,19 +95,11 @@ describe("overlapping ranges", () => {
     assertFails(
       routedLab((s) => (s.kubernetes!.podSubnet = "172.20.0.0/16")),
       [
-        overlap(
+        E(
           "kubernetes.podSubnet",
-          "172.20.0.0/16",
-          "networks[0].cidr",
-          "172.20.112.0/24",
-          "libvirt and pod",
-        ),
-        overlap(
-          "kubernetes.podSubnet",
-          "172.20.0.0/16",
-          "networks[1].cidr",
-          "172.20.113.0/24",
-          "libvirt and pod",
+          '"172.20.0.0/16"',
+          "overlaps networks[0].cidr (172.20.112.0/24), networks[1].cidr (172.20.113.0/24); libvirt and pod ranges must not overlap",
+          "give kubernetes.podSubnet a range that overlaps no other lab range",
         ),
       ],
     );
@@ -144,6 +131,7 @@ describe("overlapping ranges", () => {
           "10.100.200.0/24",
           "openstack and service",
         ),
+        TOFU_OS,
       ],
     );
   });
@@ -228,12 +216,17 @@ describe("addresses inside their subnet and DHCP range", () => {
           "is before dhcp.start 172.20.112.200",
           "swap them",
         ),
-        E(
-          "vms[0].nics[0].network",
-          '"nat1"',
-          "has no free address left for this NIC",
-          "use a larger subnet or DHCP range, or set nics[].address",
-        ),
+        // Said once: the VM's missing address follows from the bad range, no second error.
+      ],
+    );
+  });
+
+  it("fails when the DHCP range lies wholly outside its network, saying so once per bound", () => {
+    assertFails(
+      routedLab((s) => (s.networks![0].dhcp = { start: "10.9.9.10", end: "10.9.9.20" })),
+      [
+        outside("networks[0].dhcp.start", "10.9.9.10", "the network", "172.20.112.0/24"),
+        outside("networks[0].dhcp.end", "10.9.9.20", "the network", "172.20.112.0/24"),
       ],
     );
   });
@@ -301,6 +294,7 @@ describe("addresses inside their subnet and DHCP range", () => {
           "network k8s-net",
           "10.100.200.0/24",
         ),
+        TOFU_OS,
       ],
     );
   });
@@ -315,6 +309,7 @@ describe("addresses inside their subnet and DHCP range", () => {
           "is required: SSH and the API server are opened to it and nothing else",
           "set the CIDR admins connect from, e.g. 192.168.0.0/24",
         ),
+        TOFU_OS,
       ],
     );
   });
@@ -344,7 +339,7 @@ describe("duplicate addresses and MACs", () => {
     const node = {
       name: "n1",
       role: "worker" as const,
-      ssh: { address: "192.168.0.11" },
+      ssh: { address: "192.168.0.11", hostKey: hostKeyLine(11) },
       address: "192.168.0.11/24",
     };
     assertFails(

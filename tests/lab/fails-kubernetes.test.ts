@@ -1,7 +1,17 @@
 // Failing cases for validate.ts's Kubernetes and CNI rules (posts B, C, D): exact reports.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { assertFails, E, load, routedLab, vxlanLab, W, warningsOf, withOpenstack } from "./helpers";
+import {
+  assertFails,
+  E,
+  load,
+  routedLab,
+  TOFU_OS,
+  vxlanLab,
+  W,
+  warningsOf,
+  withOpenstack,
+} from "./helpers";
 
 describe("Kubernetes and the CNI", () => {
   it("fails when the CNI mode belongs to another plugin", () => {
@@ -142,6 +152,7 @@ describe("Kubernetes and the CNI", () => {
           antiSpoof,
           'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
         ),
+        TOFU_OS,
       ],
     );
   });
@@ -160,6 +171,7 @@ describe("Kubernetes and the CNI", () => {
         antiSpoof,
         "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs",
       ),
+      TOFU_OS,
     ]);
   });
 

@@ -9,8 +9,16 @@ const IFNAME =
   "must be a Linux interface name: 1-15 of letters, digits, '.', '_', '-' (see `ip link`)";
 const DNS_LABEL =
   "must be a DNS label: lowercase letters, digits and '-', 1-63 characters, e.g. \"node-1\"";
+/** The fix a broken rule gets, in plain words: "must be a DNS label: ..." -> "set <key> to a DNS label". */
+function plainFix(key: string, message: string): string {
+  const head = message.split(/: | \(/)[0];
+  if (head.startsWith("must be ")) return `set ${key} to ${head.slice("must be ".length)}`;
+  if (head.startsWith("must not contain ")) return `remove ${head.slice(17)} from ${key}`;
+  if (head.startsWith("must have ")) return `give ${key} ${head.slice("must have ".length)}`;
+  return `${head.replace(/^must /, "")} in ${key}`;
+}
 const rule = (key: string, value: string, message: string) =>
-  `ERROR labfabric:${key} = ${value}: ${message}. Fix: change ${key} so it ${message}`;
+  `ERROR labfabric:${key} = ${value}: ${message}. Fix: ${plainFix(key, message)}`;
 
 describe("hostile values that could break out of a rendered script", () => {
   it("fails when an underlay interface carries a shell command (eth0;touch /tmp/pwned)", () => {
@@ -211,7 +219,7 @@ describe("shape: unknown keys, types, enums, required keys", () => {
     assertFails(
       vxlanLab((s) => Object.assign(s.fabric!, { vnii: 7 })),
       [
-        "ERROR labfabric:fabric.vnii = (unset): is not a known key. Fix: remove it or correct its spelling (see the config block in Pulumi.yaml)",
+        "ERROR labfabric:fabric.vnii = 7: is not a known key (did you mean fabric.vni?). Fix: rename it to fabric.vni",
       ],
     );
   });
@@ -220,7 +228,7 @@ describe("shape: unknown keys, types, enums, required keys", () => {
     assertFails(
       vxlanLab((s) => Object.assign(s, { host: [] })),
       [
-        "ERROR labfabric:host = (unset): is not a known key. Fix: remove it or correct its spelling (see the config block in Pulumi.yaml)",
+        "ERROR labfabric:host = []: is not a known key (did you mean hosts?). Fix: rename it to hosts",
       ],
     );
   });

@@ -2,7 +2,17 @@
 // rules are in fails-kubernetes.test.ts). Each test bends a valid lab in one place and asserts
 // the exact report.
 import { describe, it } from "node:test";
-import { assertFails, E, host, routedLab, vm, vxlanLab, withOpenstack } from "./helpers";
+import {
+  assertFails,
+  E,
+  host,
+  hostKeyLine,
+  routedLab,
+  TOFU_OS,
+  vm,
+  vxlanLab,
+  withOpenstack,
+} from "./helpers";
 
 const dup = (list: string, i: number, first: number, field: string, value: string) =>
   E(
@@ -53,7 +63,7 @@ describe("names are unique", () => {
         nics: [{ network: "k8s-net" }],
       });
     });
-    assertFails(lab, [dup("openstack.instances", 1, 0, "name", '"os-w1"')]);
+    assertFails(lab, [dup("openstack.instances", 1, 0, "name", '"os-w1"'), TOFU_OS]);
   });
 
   it("fails when two OpenStack flavors share a name", () => {
@@ -61,14 +71,14 @@ describe("names are unique", () => {
       withOpenstack(s);
       s.openstack!.flavors!.push({ name: "m1.large", vcpus: 2, ramMiB: 4096, diskGiB: 20 });
     });
-    assertFails(lab, [dup("openstack.flavors", 1, 0, "name", '"m1.large"')]);
+    assertFails(lab, [dup("openstack.flavors", 1, 0, "name", '"m1.large"'), TOFU_OS]);
   });
 
   it("fails when two extra nodes share a name", () => {
     const node = (i: number) => ({
       name: "n1",
       role: "worker" as const,
-      ssh: { address: `10.39.0.${100 + i}` },
+      ssh: { address: `10.39.0.${100 + i}`, hostKey: hostKeyLine(100 + i) },
       address: `10.39.0.${100 + i}/24`,
     });
     assertFails(
@@ -81,7 +91,7 @@ describe("names are unique", () => {
     const node = {
       name: "w-0",
       role: "worker" as const,
-      ssh: { address: "10.39.0.100" },
+      ssh: { address: "10.39.0.100", hostKey: hostKeyLine(100) },
       address: "10.39.0.100/24",
     };
     assertFails(
@@ -166,7 +176,7 @@ describe("references name things that exist", () => {
   it("fails when openstack.host is not a host", () => {
     assertFails(
       vxlanLab((s) => (withOpenstack(s), (s.openstack!.host = "h9"))),
-      [notHost("openstack.host", "h9")],
+      [notHost("openstack.host", "h9"), TOFU_OS],
     );
   });
 
@@ -180,6 +190,7 @@ describe("references name things that exist", () => {
           "is not in openstack.flavors",
           "declare it there (adopt: true for an existing flavor)",
         ),
+        TOFU_OS,
       ],
     );
   });
@@ -196,6 +207,7 @@ describe("references name things that exist", () => {
           "is not in openstack.networks",
           "declare the network (name, cidr, mtu)",
         ),
+        TOFU_OS,
       ],
     );
   });

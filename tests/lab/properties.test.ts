@@ -10,7 +10,7 @@ import { formatFinding } from "../../components/lab/findings";
 import { isMonotonic } from "../../components/lab/mtu";
 import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
 import { labSpecSchema, type LabSpecInput } from "../../components/lab/schema";
-import { IMAGE } from "./helpers";
+import { hostKeyLine, IMAGE } from "./helpers";
 
 const LAB = "lab";
 const CNIS = [
@@ -58,7 +58,7 @@ function build(p: Params, withPin = false): LabSpecInput {
   const vmSubnet = `10.${p.vmSubnet.x}.0.0/${p.vmSubnet.prefix}`;
   const hosts = p.mtus.map((mtu, i) => ({
     name: `h${i + 1}`,
-    ssh: { address: `192.168.0.${11 + i}` },
+    ssh: { address: `192.168.0.${11 + i}`, hostKey: hostKeyLine(i + 1) },
     underlay: { interface: "eth0", address: `192.168.0.${11 + i}/24`, mtu },
     ...(p.mode === "routed" ? { internalAddress: `10.10.10.${i + 1}/24` } : {}),
   }));

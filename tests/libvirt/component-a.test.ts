@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import type { LabPlan } from "../../components/lab/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
@@ -31,6 +32,9 @@ import {
 } from "./helpers";
 
 const HOST1_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhvc3QxaG9zdDFob3N0MWhvc3Qx root@host1";
+/** host2's key as the scenario's stack file pins it. */
+const HOST2_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILi/W1BJMCTVb583Cs8EXJz8x+8UImqZBrFDGMCyhT1H";
 const GIB = 1024 ** 3;
 
 describe("scenario A: libvirt layer (mocks, update mode)", () => {
@@ -72,16 +76,19 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     await assertProvidersPerHost(layer, "libvirt", registered);
   });
 
-  it("connects over qemu+ssh with the agent, pinning host1's key and skipping the unpinned host2", () => {
+  it("connects over qemu+ssh with the agent, checking every host against the lab's known_hosts", () => {
     assert.equal(
       byName(registered, "libvirt-host1").inputs.uri,
       `qemu+ssh://root@192.168.0.23:22/system?sshauth=agent&knownhosts=${knownHosts}`,
     );
     assert.equal(
       byName(registered, "libvirt-host2").inputs.uri,
-      "qemu+ssh://root@192.168.0.24:22/system?sshauth=agent&no_verify=1",
+      `qemu+ssh://root@192.168.0.24:22/system?sshauth=agent&knownhosts=${knownHosts}`,
     );
-    assert.equal(readFileSync(knownHosts, "utf8"), `192.168.0.23 ${HOST1_KEY}\n`);
+    assert.equal(
+      readFileSync(knownHosts, "utf8"),
+      `192.168.0.23 ${HOST1_KEY}\n192.168.0.24 ${HOST2_KEY}\n`,
+    );
   });
 
   it("bridges one libvirt network per host onto the fabric bridge br-vm at the planner's VM MTU 1450", () => {
@@ -183,7 +190,10 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
         host: m0.host,
         address: await valueOf(m0.address),
         addresses: await valueOf(m0.addresses),
-        ssh: m0.ssh,
+        ssh: {
+          ...m0.ssh,
+          jump: { ...m0.ssh.jump!, hostKey: await valueOf(pulumi.output(m0.ssh.jump!.hostKey!)) },
+        },
         mtu: m0.mtu,
       },
       {
@@ -203,7 +213,10 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     );
     const w2 = layer.nodes.find((n) => n.name === "worker-2")!;
     assert.equal(await valueOf(w2.address), "12.12.139.23");
-    assert.deepEqual(w2.ssh.jump, { address: "192.168.0.24", port: 22, user: "root" });
+    assert.deepEqual(
+      { ...w2.ssh.jump, hostKey: await valueOf(pulumi.output(w2.ssh.jump!.hostKey!)) },
+      { address: "192.168.0.24", port: 22, user: "root", hostKey: HOST2_KEY },
+    );
     assert.deepEqual(
       layer.vms.map((v) => [v.host, v.name, v.role]),
       [

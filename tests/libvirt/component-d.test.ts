@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import type { LabPlan } from "../../components/lab/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
@@ -78,7 +79,7 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
   it("authenticates with the key file's path; the key itself is in no input", () => {
     assert.equal(
       byName(registered, "libvirt-kubernetes-host").inputs.uri,
-      `qemu+ssh://root@192.168.0.10:22/system?sshauth=privkey&keyfile=${keyFile}&no_verify=1`,
+      `qemu+ssh://root@192.168.0.10:22/system?sshauth=privkey&keyfile=${keyFile}&knownhosts=${join(dirname(keyFile), "known_hosts")}`,
     );
     const strings = registered.flatMap((r) => allStrings(r.inputs));
     assert.equal(strings.filter((s) => s.includes(PRIVATE_KEY_MARKER)).length, 0);
@@ -168,11 +169,27 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
     const [master] = layer.nodes;
     assert.equal(await valueOf(master.address), "172.20.112.101");
     assert.deepEqual(await valueOf(master.addresses), { k8snat: "172.20.112.101" });
-    assert.deepEqual(master.ssh, {
-      port: 22,
-      user: "lab",
-      jump: { address: "192.168.0.10", port: 22, user: "root" },
-    });
+    assert.deepEqual(
+      {
+        ...master.ssh,
+        jump: {
+          ...master.ssh.jump,
+          hostKey: await valueOf(pulumi.output(master.ssh.jump!.hostKey!)),
+        },
+      },
+      {
+        port: 22,
+        user: "lab",
+        // Checked against kubernetes-host's pinned key (the stack file's).
+        jump: {
+          address: "192.168.0.10",
+          port: 22,
+          user: "root",
+          hostKey:
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIwGOmXEjz98xlhaLS2POSnDY7Q3wYnE7hvDA5S4WZ5q",
+        },
+      },
+    );
     assert.equal(master.mtu, 1500);
   });
 });

@@ -17,6 +17,7 @@ describe("validateOpenstack", () => {
     assert.equal(r.ok, false);
     assert.deepEqual(!r.ok && r.findings.map((f) => [f.severity, f.path, f.value]), [
       ["error", "openstack.adminCidr", undefined],
+      ["warning", "sshHostKeys", "trust-on-first-use"],
     ]);
   });
 

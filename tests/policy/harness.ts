@@ -40,14 +40,26 @@ export interface Captured {
 
 const SIG = "4dabf18193072939515e22adb298388d";
 
+/** What a `-host-key` step prints in update mode: the machine's key, learned once. */
+export const LEARNED_HOST_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGxlYXJuZWQgb25jZSBieSBzc2gta2V5c2NhbiAuLi4u";
+
 /** Every resource `deployLab` registers for the plan; `preview` as in `pulumi preview`. */
 export async function captureLab(plan: LabPlan, preview = true): Promise<Captured[]> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
+        // ssh-keyscan's answer for a host key learned on first use (components/ssh/host-key.ts).
+        if (args.type.startsWith("command:") && args.name.endsWith("-host-key") && !preview) {
+          state.stdout = `${LEARNED_HOST_KEY}\n`;
+        }
         // As a control plane would answer (update only: preview runs nothing).
-        if (args.type === "command:remote:Command" && !preview) {
+        if (
+          args.type === "command:remote:Command" &&
+          !preview &&
+          !args.name.endsWith("-host-key")
+        ) {
           state.stderr = "";
           state.stdout = args.name.endsWith("-kubeconfig")
             ? fakeKubeconfig("https://127.0.0.1:6443")

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { renderLab } from "../../scripts/render";
-import { REPO, STACKS } from "../lab/helpers";
+import { hostKeyLine, REPO, STACKS } from "../lab/helpers";
 
 const scratch = mkdtempSync(join(tmpdir(), "labfabric-render-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -18,6 +18,12 @@ const PUBLIC_A =
   'WARNING labfabric:fabric.vmSubnet = "12.12.139.0/24": is not a private range: inside the lab it shadows real hosts on the internet (post A used the public 12.12.139.0/24). Fix: use a block from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10';
 const NATIVE_C =
   'WARNING labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C); switched to tunnel-vxlan. Fix: set mode "tunnel-vxlan" explicitly to silence this';
+
+/** Labs with OpenStack instances learn their host keys on first use, by an explicit setting. */
+const tofu = (instances: string[]) =>
+  `WARNING labfabric:sshHostKeys = "trust-on-first-use": the first connection to ${instances.map((i) => `instance ${i}`).join(", ")} trusts whatever key answers (ssh-keyscan); the key is kept in state and checked from then on. Fix: nothing to pin: an instance's key exists only once it boots (compare it with \`openstack console log show <instance>\`)`;
+const TOFU_B = tofu(["k8s-cp", "k8s-w1", "k8s-w2", "k8s-w3"]);
+const TOFU_D = tofu(["k8s-worker-1", "k8s-worker-2"]);
 
 /** [stack, the exact report, lines plan.md must contain] */
 const CASES: [keyof typeof STACKS, string, string[]][] = [
@@ -38,7 +44,7 @@ const CASES: [keyof typeof STACKS, string, string[]][] = [
   ],
   [
     "b",
-    "",
+    TOFU_B,
     [
       "| OpenStack k8s-net | OpenStack network k8s-net |  | 1450 |",
       "|  | instance NIC |  | 1450 |",
@@ -62,7 +68,7 @@ const CASES: [keyof typeof STACKS, string, string[]][] = [
   ],
   [
     "d",
-    "",
+    TOFU_D,
     [
       "| host kubernetes-host | underlay eno1 |  | 1500 |",
       "|  | VM NIC |  | 1500 |",
@@ -135,19 +141,19 @@ const BROKEN = `config:
   labfabric:sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----"
   labfabric:hosts:
     - name: h1
-      ssh: { address: 192.168.0.11 }
+      ssh: { address: 192.168.0.11, hostKey: ${hostKeyLine(1)} }
       underlay: { interface: "eth0;touch /tmp/pwned", address: 192.168.0.11/24 }
     - name: h2
-      ssh: { address: 192.168.0.12 }
+      ssh: { address: 192.168.0.12, hostKey: ${hostKeyLine(2)} }
       underlay: { interface: eth0, address: 192.168.0.12/24 }
   labfabric:fabric: { mode: vxlan, vni: 0, vmSubnet: 10.39.0.0/24 }
 `;
 const IFNAME =
   "must be a Linux interface name: 1-15 of letters, digits, '.', '_', '-' (see `ip link`)";
 const BROKEN_REPORT = [
-  'ERROR labfabric:sshPrivateKey = "(hidden)": is a secret but is stored in plain text in the stack file. Fix: remove it from the file and run: pulumi config set --secret labfabric:sshPrivateKey < file',
-  `ERROR labfabric:hosts[0].underlay.interface = "eth0;touch /tmp/pwned": ${IFNAME}. Fix: change hosts[0].underlay.interface so it ${IFNAME}`,
-  "ERROR labfabric:fabric.vni = 0: must be 1..16777215 (24-bit VNI). Fix: change fabric.vni so it must be 1..16777215 (24-bit VNI)",
+  "ERROR labfabric:sshPrivateKey = (looks like a secret, not shown): is a secret but is stored in plain text in the stack file. Fix: remove it from the file and run: pulumi config set --secret labfabric:sshPrivateKey < file",
+  `ERROR labfabric:hosts[0].underlay.interface = "eth0;touch /tmp/pwned": ${IFNAME}. Fix: set hosts[0].underlay.interface to a Linux interface name`,
+  "ERROR labfabric:fabric.vni = 0: must be 1..16777215 (24-bit VNI). Fix: set fabric.vni to 1..16777215",
 ].join("\n");
 
 describe("a broken stack file renders nothing", () => {

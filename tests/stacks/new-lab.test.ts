@@ -15,6 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { loadLab } from "../../components/lab/plan";
 import { readStackFile } from "../../components/lab/stack-file";
+import { hostKeyLine } from "../lab/helpers";
 import { copyRepo } from "./repo-copy";
 import { plaintextSecretsInFile } from "./scan";
 
@@ -25,6 +26,8 @@ const skip = onPath("pulumi")
   : "pulumi is not on PATH (source scripts/toolchain/env.sh to run the README's stack flow)";
 
 const LAB = "mylab";
+/** What `ssh-keyscan -t ed25519 <host>` prints after the host name (the host is never reached). */
+const HOST_KEY = hostKeyLine(7);
 const KEY = [
   "-----BEGIN OPENSSH PRIVATE KEY-----",
   "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZWQyNTUxOQ",
@@ -83,13 +86,14 @@ describe(
       set("labfabric:hosts[0].underlay.interface", "eth0");
       set("labfabric:hosts[0].underlay.address", "192.0.2.10/24");
       set("labfabric:hosts[0].underlay.mtu", "1500");
+      set("labfabric:hosts[0].ssh.hostKey", HOST_KEY);
       const doc = parse(readFileSync(join(work, `Pulumi.${LAB}.yaml`), "utf8")) as {
         config: Record<string, unknown>;
       };
       assert.deepEqual(doc.config["labfabric:hosts"], [
         {
           name: "lab1",
-          ssh: { address: "192.0.2.10" },
+          ssh: { address: "192.0.2.10", hostKey: HOST_KEY },
           underlay: { interface: "eth0", address: "192.0.2.10/24", mtu: 1500 },
         },
       ]);

@@ -5,25 +5,17 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SECRET_KEYS } from "../../components/lab/schema";
+// What a secret is, is decided once, in the program (components/lab/secrets.ts).
+import {
+  KUBEADM_TOKEN,
+  PEM_PRIVATE_KEY,
+  SECRET_CONFIG_KEYS,
+  SECRET_KEY_NAME,
+} from "../../components/lab/secrets";
+
+export { KUBEADM_TOKEN, PEM_PRIVATE_KEY, SECRET_CONFIG_KEYS, SECRET_KEY_NAME };
 
 export const REPO = join(__dirname, "..", "..");
-
-/** Keys that hold a credential: they may only be set with --secret. */
-export const SECRET_CONFIG_KEYS: readonly string[] = [
-  ...SECRET_KEYS.map((k) => `labfabric:${k}`),
-  "openstack:password",
-  "openstack:applicationCredentialSecret",
-  "openstack:token",
-  "kubernetes:kubeconfig",
-];
-
-/** Any other key that by its name holds a credential (a provider's, a new one of ours). */
-export const SECRET_KEY_NAME =
-  /(password|passphrase|secret|token|privatekey|private_key|kubeconfig)$/i;
-
-export const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-export const KUBEADM_TOKEN = /(?<![A-Za-z0-9])[a-z0-9]{6}\.[a-z0-9]{16}(?![A-Za-z0-9])/;
 
 const STACK_FILE = /^Pulumi\.[^.]+\.ya?ml$/;
 

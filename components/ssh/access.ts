@@ -1,0 +1,80 @@
+// SSH access to every machine of the lab, built once per machine: the bare-metal hosts (and
+// their jump hosts) with their keys pinned or learned once, and the nodes the machine layers
+// hand over, each given its host key: pinned, or learned once (a VM through its own host,
+// whose key is checked; an instance or existing machine from where `pulumi` runs).
+import * as pulumi from "@pulumi/pulumi";
+import type { NodeOutput } from "../lab/node-outputs";
+import type { HostSpec } from "../lab/schema";
+import { sshConnection, type Connection } from "./connection";
+import { hostKey } from "./host-key";
+
+/**
+ * Every bare-metal host's SSH connection, built once, its key pinned or learned once (a host
+ * behind a jump host is scanned from the jump host, whose key is checked first).
+ */
+export function hostAccess(
+  hosts: readonly HostSpec[],
+  privateKey: (why: string) => pulumi.Output<string>,
+) {
+  const keys: Record<string, pulumi.Output<string>> = {};
+  const jumpKeys: Record<string, pulumi.Output<string>> = {};
+  const connections: Record<string, pulumi.Output<Connection>> = {};
+  for (const h of hosts) {
+    const { jump } = h.ssh;
+    if (jump) {
+      jumpKeys[h.name] = hostKey({
+        name: `host-${h.name}-jump-host-key`,
+        pinned: jump.hostKey,
+        address: jump.address,
+        port: jump.port,
+      });
+    }
+    const via =
+      jump && !h.ssh.hostKey
+        ? sshConnection(
+            { ...jump, hostKey: jumpKeys[h.name] },
+            privateKey(`learning ${h.name}'s host key through its jump host`),
+          )
+        : undefined;
+    keys[h.name] = hostKey({
+      name: `host-${h.name}-host-key`,
+      pinned: h.ssh.hostKey,
+      address: h.ssh.address,
+      port: h.ssh.port,
+      via,
+    });
+  }
+  const connection = (name: string, why: string) => {
+    const h = hosts.find((x) => x.name === name)!;
+    const jump = h.ssh.jump ? { ...h.ssh.jump, hostKey: jumpKeys[name] } : undefined;
+    return (connections[name] ??= sshConnection(
+      { ...h.ssh, hostKey: keys[name], jump },
+      privateKey(why),
+    ));
+  };
+  return { keys, connection };
+}
+
+/**
+ * The nodes with every host key known: pinned, or learned once — a VM through its own host
+ * (whose key is checked), an instance or existing machine from where `pulumi` runs.
+ */
+export function nodesWithHostKeys(
+  nodes: NodeOutput[],
+  hosts: ReturnType<typeof hostAccess>,
+  fabric: Record<string, pulumi.Resource[]>,
+): NodeOutput[] {
+  return nodes.map((n) => {
+    if (n.ssh.hostKey) return n;
+    const viaHost = n.source === "vm" && n.host !== undefined;
+    const key = hostKey({
+      name: `node-${n.name}-host-key`,
+      address: n.publicAddress ?? n.address,
+      port: n.ssh.port,
+      machineId: n.machineId,
+      via: viaHost ? hosts.connection(n.host!, `learning VM ${n.name}'s host key`) : undefined,
+      opts: viaHost ? { dependsOn: fabric[n.host!] ?? [] } : undefined,
+    });
+    return { ...n, ssh: { ...n.ssh, hostKey: key } };
+  });
+}

@@ -1,0 +1,168 @@
+// Host keys are always checked, on every SSH path: validation refuses a machine without a key
+// unless the lab chose trust-on-first-use (then it warns), and what the program registers never
+// connects without one: every command connection and jump carries a hostKey (pinned, or learned
+// once by a `-host-key` step), every libvirt URI names a known_hosts file, none says no_verify.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import fc from "fast-check";
+import { Secret } from "@pulumi/policy";
+import { formatFinding } from "../../components/lab/findings";
+import { loadLab, type LabPlan } from "../../components/lab/plan";
+import type { LabSpecInput } from "../../components/lab/schema";
+import { keyscanScript } from "../../components/ssh/host-key";
+import { captureLab, LEARNED_HOST_KEY, type Captured } from "../policy/harness";
+import { scenarioPlan } from "../policy/scenario";
+import { host, hostKeyLine, load, vxlanLab } from "../lab/helpers";
+
+describe("validation: pinned unless the lab says trust-on-first-use", () => {
+  const machine = fc.record({ pinned: fc.boolean(), jump: fc.option(fc.boolean()) });
+  it("any machine without a key is an error naming its key and ssh-keyscan; TOFU warns once instead", () => {
+    fc.assert(
+      fc.property(
+        fc.array(machine, { minLength: 2, maxLength: 4 }),
+        fc.array(fc.boolean(), { maxLength: 2 }),
+        fc.constantFrom("pinned", "trust-on-first-use"),
+        (hosts, nodes, policy) => {
+          const spec: LabSpecInput = vxlanLab((s) => {
+            s.sshHostKeys = policy as "pinned";
+            s.hosts = hosts.map((m, i) => {
+              const h = host(i + 1);
+              if (!m.pinned) delete h.ssh.hostKey;
+              if (m.jump !== null)
+                h.ssh.jump = {
+                  address: "192.168.0.200",
+                  ...(m.jump ? { hostKey: hostKeyLine(200) } : {}),
+                };
+              return h;
+            });
+            s.vms = [s.vms![0]];
+            s.kubernetes!.nodes = nodes.map((pinned, i) => ({
+              name: `n${i}`,
+              role: "worker" as const,
+              ssh: {
+                address: `10.39.0.${50 + i}`,
+                ...(pinned ? { hostKey: hostKeyLine(50 + i) } : {}),
+              },
+              address: `10.39.0.${50 + i}/24`,
+            }));
+          });
+          const missing = [
+            ...hosts.flatMap((m, i) => [
+              ...(m.pinned ? [] : [[`hosts[${i}].ssh.hostKey`, `192.168.0.${11 + i}`]]),
+              ...(m.jump === false ? [[`hosts[${i}].ssh.jump.hostKey`, "192.168.0.200"]] : []),
+            ]),
+            ...nodes.flatMap((pinned, i) =>
+              pinned ? [] : [[`kubernetes.nodes[${i}].ssh.hostKey`, `10.39.0.${50 + i}`]],
+            ),
+          ];
+          const r = loadLab(spec, "t");
+          const findings = r.ok ? r.plan.warnings : r.findings;
+          const keyFindings = findings.filter((f) => /hostKey|sshHostKeys/.test(f.path));
+          if (policy === "pinned") {
+            assert.deepEqual(
+              keyFindings.map((f) => [f.severity, f.path]),
+              missing.map(([path]) => ["error", path]),
+            );
+            keyFindings.forEach((f, i) =>
+              assert.ok(formatFinding(f).includes(`ssh-keyscan -t ed25519 ${missing[i][1]}`)),
+            );
+          } else {
+            assert.deepEqual(
+              keyFindings.map((f) => [f.severity, f.path]),
+              [["warning", "sshHostKeys"]],
+            );
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it("the learning script waits for sshd and prints only an ed25519 key line", () => {
+    const s = keyscanScript("10.0.0.5", 2222);
+    assert.match(s, /ssh-keyscan -T 5 -t ed25519 -p 2222 '10\.0\.0\.5'/);
+    assert.match(s, /\$2 == "ssh-ed25519" \{ print \$2, \$3; exit \}/);
+    assert.match(s, /exit 1\n$/);
+  });
+});
+
+/** A connection as the policy server sees it (a Secret around the object). */
+function reveal(v: unknown): Record<string, unknown> | undefined {
+  const x = v instanceof Secret ? v.value : v;
+  return x && typeof x === "object" ? (x as Record<string, unknown>) : undefined;
+}
+
+const KEY_LINE = /^ssh-ed25519 [A-Za-z0-9+/]+={0,3}$/;
+
+/** Every SSH path in what the program registers checks a host key. */
+function assertAllChecked(lab: string, captured: Captured[]) {
+  for (const c of captured) {
+    if (c.type === "command:remote:Command") {
+      const conn = reveal(c.props.connection);
+      assert.ok(conn, `${lab}: ${c.name} has no connection`);
+      assert.match(String(conn.hostKey), KEY_LINE, `${lab}: ${c.name} does not check the host key`);
+      const proxy = reveal(conn.proxy);
+      if (proxy) assert.match(String(proxy.hostKey), KEY_LINE, `${lab}: ${c.name}'s jump host`);
+    }
+    if (c.type === "pulumi:providers:libvirt") {
+      const uri = String(c.props.uri);
+      assert.match(uri, /[?&]knownhosts=/, `${lab}: ${c.name}`);
+      assert.doesNotMatch(uri, /no_verify/, `${lab}: ${c.name}`);
+    }
+  }
+}
+
+describe("what the program registers checks every host key (mocks, update mode)", () => {
+  const labs: [string, () => LabPlan][] = [
+    ["a", () => scenarioPlan("Pulumi.a-vxlan-stretch.yaml")],
+    ["b", () => scenarioPlan("Pulumi.b-openstack-calico.yaml")],
+    ["c", () => scenarioPlan("Pulumi.c-cilium-subnets.yaml")],
+    ["d", () => scenarioPlan("Pulumi.d-libvirt-routed.yaml")],
+    ["dev", () => scenarioPlan("Pulumi.dev.yaml")],
+    [
+      "tofu: unpinned hosts, one behind a jump host",
+      () =>
+        load(
+          vxlanLab((s) => {
+            s.sshHostKeys = "trust-on-first-use";
+            s.hosts!.forEach((h) => delete h.ssh.hostKey);
+            s.hosts![1].ssh.jump = { address: "192.168.0.200" };
+          }),
+          "tofu",
+        ),
+    ],
+  ];
+  const captured: Record<string, Captured[]> = {};
+  before(async () => {
+    for (const [name, plan] of labs) captured[name] = await captureLab(plan(), false);
+  });
+
+  for (const [name] of labs) {
+    it(`${name}: every remote command, jump and libvirt provider checks the server's key`, () =>
+      assertAllChecked(name, captured[name]));
+  }
+
+  it("pinned machines get no learning step; unpinned ones get one each, learned once", () => {
+    const steps = (lab: string) =>
+      captured[lab].filter((c) => c.name.endsWith("-host-key")).map((c) => `${c.type} ${c.name}`);
+    // A: hosts pinned; each VM is learned through its (checked) host.
+    assert.deepEqual(
+      steps("a").filter((s) => s.includes("host-host")),
+      [],
+    );
+    assert.equal(steps("a").filter((s) => s.startsWith("command:remote:Command node-")).length, 6);
+    assert.deepEqual(steps("c"), []);
+    assert.deepEqual(steps("dev"), []);
+    assert.deepEqual(steps("tofu: unpinned hosts, one behind a jump host").sort(), [
+      "command:local:Command host-h1-host-key",
+      "command:local:Command host-h2-jump-host-key",
+      "command:remote:Command host-h2-host-key",
+      "command:remote:Command node-cp-0-host-key",
+      "command:remote:Command node-w-0-host-key",
+    ]);
+    const fabric = captured["tofu: unpinned hosts, one behind a jump host"].find(
+      (c) => c.name === "fabric-h1-fabric",
+    )!;
+    assert.equal(reveal(fabric.props.connection)!.hostKey, LEARNED_HOST_KEY);
+  });
+});
