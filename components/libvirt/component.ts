@@ -228,7 +228,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
           name: n.libvirtName,
           mode: n.mode,
           bridge: n.bridge,
-          mtu: n.mtu,
+          // libvirt 9.0 refuses <mtu> in bridge mode; taps get the fabric bridge's own MTU.
+          ...(n.mode === "bridge" ? {} : { mtu: n.mtu }),
           autostart: n.autostart,
           ...(n.dhcp
             ? {
