@@ -121,8 +121,13 @@ for (const id of (["d", "a"] as const).filter((x) => selected.includes(x))) {
         const r = vmLabPulumi(ctx, ["destroy", "--yes", "--skip-preview"]);
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
         for (const h of ctx.hosts) {
-          const now = footprint(ctx, h.name);
-          assert.equal(now, before_[h.name], `${h.name} differs after destroy`);
+          const was = before_[h.name].split("\n");
+          const now = footprint(ctx, h.name).split("\n");
+          const diff = [
+            ...was.filter((l) => !now.includes(l)).map((l) => `- ${l}`),
+            ...now.filter((l) => !was.includes(l)).map((l) => `+ ${l}`),
+          ];
+          assert.deepEqual(diff, [], `${h.name} differs after destroy`);
         }
       });
     },
