@@ -5,7 +5,7 @@ import { labOutputs } from "./components/outputs";
 import { deployLab } from "./components/stack";
 
 const { plan, secrets } = readLabConfig();
-const lab = deployLab(plan, secrets);
+const lab = deployLab(plan, secrets, { hosts: true });
 const out = labOutputs(plan, lab);
 
 export const mtu = out.mtu;

@@ -52,7 +52,13 @@ function requireKey(secrets: LabSecrets, why: string): pulumi.Output<string> {
   return secrets.sshPrivateKey;
 }
 
-export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
+/** Checks against the machine running the program (index.ts sets them; render and tests do not). */
+export interface LiveChecks {
+  /** Base images given as local paths exist here; VMs fit in their host's memory (libvirt). */
+  hosts?: boolean;
+}
+
+export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks = {}): LabStack {
   const { spec } = plan;
   const stack: LabStack = { fabric: [] };
   // In routed labs the fabric opens libvirt's NAT firewall, whose chains exist once the NAT
@@ -76,7 +82,12 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
   const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
   try {
     if (libvirtLayer) {
-      stack.libvirt = new LibvirtLayer("libvirt", { plan, fabric, hostKeys: hosts.keys });
+      stack.libvirt = new LibvirtLayer("libvirt", {
+        plan,
+        fabric,
+        hostKeys: hosts.keys,
+        liveChecks: live.hosts,
+      });
     }
   } finally {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});

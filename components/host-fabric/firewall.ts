@@ -29,19 +29,25 @@ lf_ipt() {
   lf_did "iptables -t $lf_t $lf_c $*"
 }
 
-# lf_ipt_first TABLE CHAIN STOP SOURCE DESTINATION TARGET: make sure the tagged rule
-# "-s SOURCE -d DESTINATION -j TARGET" exists AND sits above the chain's first "-j STOP"
-# (libvirt inserts its REJECT at the top again when it restarts a network).
-lf_ipt_first() {
-  lf_t=$1 lf_c=$2 lf_stop=$3 lf_s=$4 lf_d=$5 lf_j=$6
-  lf_desc="iptables -t $lf_t $lf_c -s $lf_s -d $lf_d -j $lf_j"
-  if iptables -w -t "$lf_t" -C "$lf_c" -s "$lf_s" -d "$lf_d" -m comment --comment "$LF_TAG" -j "$lf_j" 2>/dev/null; then
-    lf_pos=$(iptables -w -t "$lf_t" -S "$lf_c" | awk -v s=" -s $lf_s " -v d=" -d $lf_d " \
-      -v q1="--comment \"$LF_TAG\" " -v q2="--comment $LF_TAG " -v j=" -j $lf_j " -v stop=" -j $lf_stop " '
+# lf_ipt_chain TABLE CHAIN PARENT: the lab's own chain exists and PARENT jumps to it (tagged)
+# above libvirt's first jump (-j LIBVIRT_...). libvirt leaves existing jumps where they are when
+# it reloads, but inserts its own at the top when it creates its chains (first network start
+# after boot or a flush): then ours is moved back above them.
+lf_ipt_chain() {
+  lf_t=$1 lf_c=$2 lf_p=$3
+  lf_desc="iptables -t $lf_t $lf_p -j $lf_c"
+  if iptables -w -t "$lf_t" -S "$lf_c" >/dev/null 2>&1; then
+    lf_ok "iptables -t $lf_t chain $lf_c"
+  else
+    iptables -w -t "$lf_t" -N "$lf_c"
+    lf_did "iptables -t $lf_t chain $lf_c"
+  fi
+  if iptables -w -t "$lf_t" -C "$lf_p" -m comment --comment "$LF_TAG" -j "$lf_c" 2>/dev/null; then
+    lf_pos=$(iptables -w -t "$lf_t" -S "$lf_p" | awk -v j=" -j $lf_c " -v q1="--comment \"$LF_TAG\" " -v q2="--comment $LF_TAG " '
       $1 != "-A" { next }
       { n++; line = $0 " " }
-      !mine && index(line, s) && index(line, d) && (index(line, q1) || index(line, q2)) && index(line, j) { mine = n }
-      !first && index(line, stop) { first = n }
+      !mine && index(line, j) && (index(line, q1) || index(line, q2)) { mine = n }
+      !first && index(line, " -j LIBVIRT_") { first = n }
       END { if (first && first < mine) print "late"; else print "ok" }')
   else
     lf_pos=none
@@ -49,12 +55,12 @@ lf_ipt_first() {
   case $lf_pos in
     ok) lf_ok "$lf_desc" ;;
     none)
-      iptables -w -t "$lf_t" -I "$lf_c" 1 -s "$lf_s" -d "$lf_d" -m comment --comment "$LF_TAG" -j "$lf_j"
+      iptables -w -t "$lf_t" -I "$lf_p" 1 -m comment --comment "$LF_TAG" -j "$lf_c"
       lf_did "$lf_desc (inserted at 1)" ;;
     late)
-      while iptables -w -t "$lf_t" -D "$lf_c" -s "$lf_s" -d "$lf_d" -m comment --comment "$LF_TAG" -j "$lf_j" 2>/dev/null; do :; done
-      iptables -w -t "$lf_t" -I "$lf_c" 1 -s "$lf_s" -d "$lf_d" -m comment --comment "$LF_TAG" -j "$lf_j"
-      lf_did "$lf_desc (moved above libvirt's $lf_stop)" ;;
+      while iptables -w -t "$lf_t" -D "$lf_p" -m comment --comment "$LF_TAG" -j "$lf_c" 2>/dev/null; do :; done
+      iptables -w -t "$lf_t" -I "$lf_p" 1 -m comment --comment "$LF_TAG" -j "$lf_c"
+      lf_did "$lf_desc (moved above libvirt's jumps)" ;;
   esac
 }
 
@@ -87,7 +93,10 @@ lf_nft_first() {
   esac
 }`;
 
-/** down.sh: remove every rule tagged with this lab's comment, in both backends. */
+/**
+ * down.sh: remove every rule tagged with this lab's comment, in both backends, then the lab's
+ * own (now empty and unreferenced) iptables chain LF_CHAIN in filter and nat.
+ */
 export const FIREWALL_DOWN_LIB = String.raw`lf_firewall_down() {
   if command -v iptables-save >/dev/null 2>&1; then
     for lf_t in filter nat; do
@@ -95,6 +104,15 @@ export const FIREWALL_DOWN_LIB = String.raw`lf_firewall_down() {
       if [ -n "$lf_rules" ]; then
         printf '*%s\n%s\nCOMMIT\n' "$lf_t" "$lf_rules" | iptables-restore -w -n
         lf_did "removed $(printf '%s\n' "$lf_rules" | wc -l | tr -d ' ') iptables rule(s) tagged $LF_TAG from table $lf_t"
+      fi
+      if [ -n "$LF_CHAIN" ] && iptables -w -t "$lf_t" -S "$LF_CHAIN" >/dev/null 2>&1; then
+        if iptables -w -t "$lf_t" -S "$LF_CHAIN" | grep -q '^-A '; then
+          lf_skip "iptables -t $lf_t chain $LF_CHAIN holds rules not tagged $LF_TAG: kept"
+        elif iptables -w -t "$lf_t" -X "$LF_CHAIN" 2>/dev/null; then
+          lf_did "removed iptables -t $lf_t chain $LF_CHAIN"
+        else
+          lf_skip "iptables -t $lf_t chain $LF_CHAIN is still referenced: kept"
+        fi
       fi
     done
   fi
@@ -132,7 +150,8 @@ function nftAddress(cidr: string): string {
 
 function iptablesOpening(o: LibvirtOpening): string {
   const c = LIBVIRT_CHAINS[o.kind].iptables;
-  return `  lf_ipt_first ${c.table} ${c.chain} ${c.before} ${shq(o.source)} ${shq(o.destination)} ${c.target}`;
+  const match = ["-s", o.source, "-d", o.destination].map(shq).join(" ");
+  return `  lf_ipt ${c.table} "$LF_CHAIN" append ${match} -m comment --comment "$LF_TAG" -j ACCEPT`;
 }
 
 function nftOpening(o: LibvirtOpening): string {
@@ -170,33 +189,27 @@ function renderIptablesRules(plan: HostFabricPlan): string | undefined {
 function renderLibvirtOpenings(plan: HostFabricPlan): string | undefined {
   const openings = libvirtOpenings(plan);
   if (openings.length === 0) return undefined;
-  const input = openings.filter((o) => o.kind !== "nat");
-  const nat = openings.filter((o) => o.kind === "nat");
   const later = plan.persist
     ? "the libvirt network hook opens them when libvirt starts a network"
     : "run up.sh again after libvirt has started its networks (fabric.persist is off, so no hook is installed)";
+  const tables = [...new Set(openings.map((o) => LIBVIRT_CHAINS[o.kind].iptables))];
+  const parents = [...new Map(tables.map((t) => [t.table, t])).values()];
   return [
     "# libvirt's NAT firewall rejects new connections into its subnets and masquerades everything",
     "# leaving them: open the peers' subnets and keep VM addresses between hosts.",
+    "# iptables backend: the lab's own chain, jumped to above libvirt's jumps, which libvirt's",
+    "# reloads (daemon restart, network start) never touch.",
     "lf_found=0",
     "if lf_have_iptables && iptables -w -t filter -S LIBVIRT_FWI >/dev/null 2>&1; then",
     "  lf_found=1",
-    '  echo "libvirt firewall: iptables backend (chains LIBVIRT_FWI/FWO/PRT)"',
-    ...input.map(iptablesOpening),
-    ...(nat.length > 0
-      ? [
-          "  if iptables -w -t nat -S LIBVIRT_PRT >/dev/null 2>&1; then",
-          ...nat.map((o) => `  ${iptablesOpening(o)}`),
-          "  else",
-          '    lf_skip "iptables -t nat LIBVIRT_PRT does not exist (no NAT network yet)"',
-          "  fi",
-        ]
-      : []),
+    '  echo "libvirt firewall: iptables backend (chains LIBVIRT_FWI/FWO/PRT): openings in chain $LF_CHAIN, jumped to first"',
+    ...parents.map((t) => `  lf_ipt_chain ${t.table} "$LF_CHAIN" ${t.parent}`),
+    ...openings.map(iptablesOpening),
     "fi",
     "if lf_have_nft && nft list table ip libvirt_network >/dev/null 2>&1; then",
     "  lf_found=1",
     '  echo "libvirt firewall: nftables backend (table ip libvirt_network)"',
-    ...[...input, ...nat].map(nftOpening),
+    ...openings.map(nftOpening),
     "fi",
     'if [ "$lf_found" = 0 ]; then',
     `  echo ${shq(`libvirt firewall: neither the iptables chain LIBVIRT_FWI nor the nftables table 'ip libvirt_network' exists yet, nothing to open now; ${later}`)}`,

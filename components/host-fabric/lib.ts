@@ -4,6 +4,7 @@
 // single-quoted arguments from the renderers.
 import type { HostFabricPlan } from "../lab/fabric";
 import { hostPaths, ruleTag, shq } from "./shell";
+import { labfabricChain } from "./rules";
 
 /** `#!/bin/sh`, `set -eu` and the variables every script reads. */
 export function header(plan: HostFabricPlan, what: string): string {
@@ -18,6 +19,7 @@ export function header(plan: HostFabricPlan, what: string): string {
     `LF_ROOT=${shq(plan.root)}`,
     `LF_STATE=${shq(paths.state)}`,
     `LF_TAG=${shq(ruleTag(plan.lab))}`,
+    `LF_CHAIN=${shq(labfabricChain(plan.lab))}`,
   ].join("\n");
 }
 

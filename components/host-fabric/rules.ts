@@ -27,32 +27,56 @@ export interface LibvirtOpening {
   description: string;
 }
 
-/** Where each opening goes in each libvirt firewall backend, and what it must precede. */
+/**
+ * Where each opening goes in each libvirt firewall backend.
+ *
+ * iptables (libvirt <= 10.3, Debian 12's 9.0): in a chain of labfabric's own per table
+ * (`labfabricChain`), jumped to from FORWARD / nat POSTROUTING ABOVE libvirt's own jumps
+ * (LIBVIRT_FWX/FWI/FWO, LIBVIRT_PRT). libvirt re-creates the rules inside its chains on every
+ * daemon restart and network start, but leaves existing jumps in FORWARD/POSTROUTING where they
+ * are, so an ACCEPT reached first survives whatever libvirt reloads (verified against libvirtd
+ * 9.0: tests/libvirt-real). In nat POSTROUTING the ACCEPT ends the nat table's traversal, so
+ * libvirt's MASQUERADE is never reached for peer destinations.
+ *
+ * nftables (libvirt >= 10.4): an accept in another table cannot override libvirt's reject, so
+ * the rule must go into `ip libvirt_network` itself, above libvirt's reject/masquerade: libvirt
+ * rebuilds those chains when it starts a network, and the network hook puts the rule back.
+ */
 export const LIBVIRT_CHAINS: Record<
   LibvirtOpeningKind,
   {
-    iptables: {
-      table: "filter" | "nat";
-      chain: string;
-      target: "ACCEPT" | "RETURN";
-      before: string;
-    };
+    iptables: { table: "filter" | "nat"; parent: "FORWARD" | "POSTROUTING" };
     nftables: { chain: string; verdict: "accept" | "return"; before: string };
   }
 > = {
   input: {
-    iptables: { table: "filter", chain: "LIBVIRT_FWI", target: "ACCEPT", before: "REJECT" },
+    iptables: { table: "filter", parent: "FORWARD" },
     nftables: { chain: "guest_input", verdict: "accept", before: "reject" },
   },
   output: {
-    iptables: { table: "filter", chain: "LIBVIRT_FWO", target: "ACCEPT", before: "REJECT" },
+    iptables: { table: "filter", parent: "FORWARD" },
     nftables: { chain: "guest_output", verdict: "accept", before: "reject" },
   },
   nat: {
-    iptables: { table: "nat", chain: "LIBVIRT_PRT", target: "RETURN", before: "MASQUERADE" },
+    iptables: { table: "nat", parent: "POSTROUTING" },
     nftables: { chain: "guest_nat", verdict: "return", before: "masquerade" },
   },
 };
+
+/** iptables chain names hold at most 28 characters. */
+const IPTABLES_CHAIN_MAX = 28;
+
+/**
+ * The lab's own iptables chain (same name in filter and nat): "LF-<lab>", or for long lab names
+ * "LF-<first 17 characters>-<6 hex digits of an FNV-1a hash of the name>": two labs never share one.
+ */
+export function labfabricChain(lab: string): string {
+  const plain = `LF-${lab}`;
+  if (plain.length <= IPTABLES_CHAIN_MAX) return plain;
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(lab, "utf8")) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return `LF-${lab.slice(0, 17)}-${h.toString(16).padStart(8, "0").slice(0, 6)}`;
+}
 
 /** The nftables table libvirt >= 10.4 (nftables backend) keeps its rules in. */
 export const LIBVIRT_NFT_TABLE = "ip libvirt_network";
@@ -125,7 +149,7 @@ export function libvirtOpenings(plan: HostFabricPlan): LibvirtOpening[] {
         kind: "input",
         source: peer,
         destination: local,
-        description: `libvirt input (LIBVIRT_FWI | guest_input): accept ${peer} -> ${local}`,
+        description: `libvirt input (FORWARD -> ${labfabricChain(plan.lab)} | guest_input): accept ${peer} -> ${local}`,
       });
     }
     for (const peer of r.peerSources) {
@@ -133,7 +157,7 @@ export function libvirtOpenings(plan: HostFabricPlan): LibvirtOpening[] {
         kind: "output",
         source: local,
         destination: peer,
-        description: `libvirt output (LIBVIRT_FWO | guest_output): accept ${local} -> ${peer}`,
+        description: `libvirt output (FORWARD -> ${labfabricChain(plan.lab)} | guest_output): accept ${local} -> ${peer}`,
       });
     }
     for (const peer of r.noMasqueradeTo) {
@@ -141,7 +165,7 @@ export function libvirtOpenings(plan: HostFabricPlan): LibvirtOpening[] {
         kind: "nat",
         source: local,
         destination: peer,
-        description: `libvirt nat (LIBVIRT_PRT | guest_nat): no masquerade ${local} -> ${peer}`,
+        description: `libvirt nat (POSTROUTING -> ${labfabricChain(plan.lab)} | guest_nat): no masquerade ${local} -> ${peer}`,
       });
     }
   }

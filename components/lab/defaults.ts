@@ -132,5 +132,12 @@ export const FLANNEL_VXLAN_PORT = 8472;
 /** Where labfabric keeps its files on a host; `hosts[].root` prefixes it (namespace labs). */
 export const HOST_STATE_DIR = "/etc/labfabric";
 
+/**
+ * libvirt domain type of every VM: "kvm" (hardware virtualization) on real lab hosts. "qemu"
+ * (TCG, software emulation, ~10-50x slower) only where /dev/kvm is unusable, e.g. hosts that are
+ * themselves VMs without nested virtualization, as the dry lab's namespace hosts are.
+ */
+export const DEFAULT_DOMAIN_TYPE = "kvm";
+
 /** libvirt storage pool for volumes when not configured. */
 export const DEFAULT_LIBVIRT_POOL = "default";

@@ -108,6 +108,13 @@ const libvirt = z.strictObject({
   images: z.record(p.name, p.imageRef).default({}),
   /** Login user cloud-init creates in every VM, with the lab's public key. */
   vmUser: p.unixUserName.default("lab"),
+  /** Domain type: "kvm" (real hosts) or "qemu" (TCG: hosts without a usable /dev/kvm). */
+  domainType: z.enum(["kvm", "qemu"]).default(d.DEFAULT_DOMAIN_TYPE),
+  /**
+   * Unencrypted private key FILE (where `pulumi` runs) the libvirt provider authenticates with
+   * (`sshauth=privkey`); unset = ssh-agent. Only the path enters the provider URI and the state.
+   */
+  sshKeyFile: p.absolutePath.optional(),
 });
 
 const openstackNic = z.strictObject({

@@ -2,6 +2,7 @@
 // to create (adopted ones are only attached by name), one base image volume per image, and per
 // VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
 // pure plan in plan.ts; a lab that fails validation is refused before any child is registered.
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +13,9 @@ import type { Role } from "../lab/schema";
 import { validateLab } from "../lab/validate";
 import { libvirtFindings } from "../lab/validate-libvirt";
 import type { SshTarget } from "../ssh/connection";
-import { CPU_MODE, GRAPHICS, LIBVIRT_LAYER_TYPE, SERIAL_CONSOLE, VM_SSH_PORT } from "./defaults";
+import { domainArgs } from "./domain-args";
+import { memoryOverHost, missingImages } from "./images";
+import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
 import {
   planLibvirt,
   type LibvirtHostPlan,
@@ -34,8 +37,8 @@ export interface LibvirtLayerArgs {
   fabric?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /**
    * Private key FILE the provider reads where `pulumi` runs (unencrypted: 0.8.1 cannot ask for
-   * a passphrase). Unset: ssh-agent (SSH_AUTH_SOCK), which also takes protected keys. Only the
-   * path enters the provider URI, never the key.
+   * a passphrase). Unset: `libvirt.sshKeyFile` of the lab, else ssh-agent (SSH_AUTH_SOCK), which
+   * also takes protected keys. Only the path enters the provider URI, never the key.
    */
   sshKeyFile?: string;
   /**
@@ -48,6 +51,12 @@ export interface LibvirtLayerArgs {
    * the pinned `hosts[].ssh.hostKey`. A managed host with neither is refused: never unchecked.
    */
   hostKeys?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Live checks (the program sets it, `npm run render` and mock tests do not): refuse, at
+   * preview, base images given as a local path that is not there where `pulumi` runs, and VMs
+   * whose memory exceeds what libvirt reports for their host.
+   */
+  liveChecks?: boolean;
   /** Resolvers of static-address VMs (fabric bridge); default DEFAULT_VM_NAMESERVERS. */
   nameservers?: readonly string[];
   /**
@@ -119,9 +128,15 @@ export class LibvirtLayer extends pulumi.ComponentResource {
 
     const plan = planLibvirt(lab, { nameservers: args.nameservers });
     this.plan = plan;
-    const auth: LibvirtSshAuth = args.sshKeyFile
-      ? { method: "keyfile", keyFile: args.sshKeyFile }
-      : { method: "agent" };
+    const missing = args.liveChecks ? missingImages(plan, existsSync) : [];
+    if (missing.length > 0) {
+      throw new pulumi.ResourceError(
+        `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${missing.join("\n")}`,
+        this,
+      );
+    }
+    const keyFile = args.sshKeyFile ?? lab.spec.libvirt.sshKeyFile;
+    const auth: LibvirtSshAuth = keyFile ? { method: "keyfile", keyFile } : { method: "agent" };
     const managed = plan.hosts.filter((h) => h.managed);
     this.hostKeys = Object.fromEntries(
       managed.map((h) => {
@@ -160,12 +175,22 @@ export class LibvirtLayer extends pulumi.ComponentResource {
           )
         : undefined;
       if (provider) this.providers[host.host] = provider;
+      if (provider && args.liveChecks) this.checkHostMemory(host, provider);
       this.buildHost(name, host, provider, args);
     }
     this.registerOutputs({
       networks: this.networks,
       vms: this.vms,
       nodes: this.nodes,
+    });
+  }
+
+  /** Fails the preview when the host's VMs need more memory than libvirt says the host has. */
+  private checkHostMemory(host: LibvirtHostPlan, provider: libvirt.Provider) {
+    const vmIndex = (vm: string) => this.plan.vmIndex[vm];
+    libvirt.getNodeInfoOutput({ provider, parent: this }).apply((info) => {
+      const error = memoryOverHost(host, vmIndex, info.memoryTotalKb);
+      if (error) throw new pulumi.ResourceError(`labfabric: ${error}`, this);
     });
   }
 
@@ -203,7 +228,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
           name: n.libvirtName,
           mode: n.mode,
           bridge: n.bridge,
-          mtu: n.mtu,
+          // libvirt 9.0 refuses <mtu> in bridge mode; taps get the fabric bridge's own MTU.
+          ...(n.mode === "bridge" ? {} : { mtu: n.mtu }),
           autostart: n.autostart,
           ...(n.dhcp
             ? {
@@ -290,38 +316,15 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     );
     const domain = new libvirt.Domain(
       `${name}-${vm.name}`,
-      {
-        name: vm.name,
-        vcpu: vm.vcpus,
-        memory: vm.memoryMiB,
-        autostart: true,
-        cpu: { mode: CPU_MODE },
-        disks: [{ volumeId: root.id }],
-        cloudinit: cloudInit.id,
-        networkInterfaces: vm.nics.map((nic) => ({
-          ...(nic.adopted
-            ? { networkName: nic.libvirtNetwork }
-            : { networkId: ctx.networkIds.get(nic.network)! }),
-          mac: nic.mac,
-          // On a network with libvirt DHCP, the address IS the reservation (0.8.1 adds the
-          // MAC -> IP host entry when it creates the domain), and waiting for the lease means
-          // the domain is done once the VM booted and took it. Bridge-mode networks have no
-          // DHCP: the address is static in cloud-init, and listing it here would make every
-          // later update try (and fail) to add a DHCP host entry to a network without DHCP.
-          ...(nic.dhcp
-            ? {
-                addresses: [nic.address.split("/")[0]],
-                hostname: vm.name,
-                waitForLease: true,
-              }
-            : {}),
-        })),
-        consoles: [{ ...SERIAL_CONSOLE }],
-        graphics: { ...GRAPHICS },
-        qemuAgent: false,
-        description: `labfabric lab ${this.plan.lab}`,
-      },
-      ctx.child({ dependsOn: ctx.fabric }),
+      domainArgs(this.plan, vm, {
+        rootVolumeId: root.id,
+        cloudInitId: cloudInit.id,
+        networkIds: ctx.networkIds,
+      }),
+      ctx.child({
+        dependsOn: ctx.fabric,
+        customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
+      }),
     );
     this.domains[vm.name] = domain;
     // Known at preview (the name is an input) and still ordered after the domain.

@@ -51,3 +51,11 @@ export const SWAP_OFF_COMMANDS: readonly (readonly string[])[] = [
   // Swap units that fstab does not list (zram-generator, GPT auto-discovery) hang off swap.target.
   ["systemctl", "mask", "swap.target"],
 ];
+
+/**
+ * How long creating a domain may take. A domain on a DHCP network waits for its lease
+ * (`waitForLease`), i.e. for the guest to boot and run DHCP; terraform-provider-libvirt's own
+ * default is 5 minutes. Under TCG ("qemu") a guest boots 10-50x slower, and on a loaded machine
+ * the dry lab's guests took 6-7 minutes to their first lease: give TCG half an hour.
+ */
+export const DOMAIN_CREATE_TIMEOUT: Record<"kvm" | "qemu", string> = { kvm: "10m", qemu: "30m" };

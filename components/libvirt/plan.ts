@@ -124,6 +124,10 @@ export interface LibvirtHostPlan {
 export interface LibvirtPlan {
   lab: string;
   vmUser: string;
+  /** Domain type of every VM: "kvm", or "qemu" (TCG) where /dev/kvm is unusable. */
+  domainType: "kvm" | "qemu";
+  /** Index of each VM in the stack's `labfabric:vms` (error messages name the key). */
+  vmIndex: Record<string, number>;
   /** MTU of every libvirt network and VM NIC: the planner's VM MTU. */
   mtu: number;
   hosts: LibvirtHostPlan[];
@@ -360,5 +364,12 @@ export function planLibvirt(lab: LabPlan, options: LibvirtPlanOptions = {}): Lib
       vms: vmPlans,
     });
   }
-  return { lab: lab.lab, vmUser: spec.libvirt.vmUser, mtu, hosts };
+  return {
+    lab: lab.lab,
+    vmUser: spec.libvirt.vmUser,
+    domainType: spec.libvirt.domainType,
+    vmIndex: Object.fromEntries(spec.vms.map((v, i) => [v.name, i])),
+    mtu,
+    hosts,
+  };
 }

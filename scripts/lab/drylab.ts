@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { startLibvirtHost, type LibvirtHost } from "./libvirtd";
 import { run, tryRun, inNs, tryInNs } from "./sh";
 
 export interface DryHost {
@@ -18,11 +19,35 @@ export const SWITCH_NS = "lf-sw";
 const SWITCH_BRIDGE = "sw0";
 const ROOT_VETH = "lf-root";
 
-export function labDir(): string {
-  return (
+/** How a dry lab joins the machine: its switch namespace and the root namespace's veth. */
+export interface DryNet {
+  switchNs: string;
+  rootVeth: string;
+}
+
+export const DEV_NET: DryNet = { switchNs: SWITCH_NS, rootVeth: ROOT_VETH };
+
+export interface DryLabOptions {
+  net?: DryNet;
+  /** Each host runs its own libvirtd next to its sshd, in one private mount namespace. */
+  libvirt?: boolean;
+}
+
+/** The lab's directory (keys, passphrase, state); other labs than dev get "<dir>-<stack>". */
+export function labDir(stack?: string): string {
+  const base =
     process.env.LABFABRIC_LAB_DIR ??
-    join(process.env.LABFABRIC_CACHE ?? join(homedir(), ".cache/labfabric"), "drylab")
-  );
+    join(process.env.LABFABRIC_CACHE ?? join(homedir(), ".cache/labfabric"), "drylab");
+  return stack && stack !== "dev" ? `${base}-${stack}` : base;
+}
+
+/** The libvirt host of a dry-lab host (its private /etc, libvirt state and logs). */
+export function libvirtHost(host: DryHost, dir = labDir()): LibvirtHost {
+  return {
+    ns: host.name,
+    dir: join(dir, host.name, "host"),
+    sshdConfig: join(dir, host.name, "sshd_config"),
+  };
 }
 
 /** The root namespace's address on the underlay: .1 of the hosts' subnet. */
@@ -76,14 +101,16 @@ export function hostKey(host: DryHost, dir = labDir()): string {
   return `${pub[0]} ${pub[1]}`;
 }
 
-export function startSshd(host: DryHost, dir = labDir()): void {
+export function startSshd(host: DryHost, dir = labDir(), withLibvirt = false): void {
   const hostDir = join(dir, host.name);
   mkdirSync(hostDir, { recursive: true, mode: 0o700 });
   const keyFile = join(hostDir, "ssh_host_ed25519_key");
   if (!existsSync(keyFile)) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
   writeFileSync(join(hostDir, "sshd_config"), sshdConfig(dir, host));
   mkdirSync("/run/sshd", { recursive: true });
-  inNs(host.name, "/usr/sbin/sshd", ["-f", join(hostDir, "sshd_config")]);
+  // With libvirt, sshd starts inside the host's mount namespace, beside its libvirtd.
+  if (withLibvirt) startLibvirtHost(libvirtHost(host, dir));
+  else inNs(host.name, "/usr/sbin/sshd", ["-f", join(hostDir, "sshd_config")]);
 }
 
 export function stopSshd(host: DryHost, dir = labDir()): void {
@@ -98,8 +125,9 @@ export function stopSshd(host: DryHost, dir = labDir()): void {
 }
 
 /** Creates the switch, the hosts and their sshd; idempotent (an existing lab is torn down first). */
-export function startDryLab(hosts: DryHost[], dir = labDir()): void {
-  stopDryLab(hosts, dir);
+export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions = {}): void {
+  const { switchNs: SWITCH_NS, rootVeth: ROOT_VETH } = o.net ?? DEV_NET;
+  stopDryLab(hosts, dir, o.net);
   run("ip", ["netns", "add", SWITCH_NS]);
   inNs(SWITCH_NS, "ip", ["link", "add", SWITCH_BRIDGE, "type", "bridge"]);
   inNs(SWITCH_NS, "ip", [
@@ -156,7 +184,7 @@ export function startDryLab(hosts: DryHost[], dir = labDir()): void {
     inNs(SWITCH_NS, "ip", ["link", "set", swPort, "master", SWITCH_BRIDGE, "up"]);
     inNs(h.name, "ip", ["addr", "add", h.address, "dev", h.interface]);
     inNs(h.name, "ip", ["link", "set", h.interface, "up"]);
-    startSshd(h, dir);
+    startSshd(h, dir, o.libvirt);
   }
   waitForSsh(hosts, dir);
 }
@@ -197,7 +225,8 @@ export function sshOptions(dir = labDir()): string[] {
   ];
 }
 
-export function stopDryLab(hosts: DryHost[], dir = labDir()): void {
+export function stopDryLab(hosts: DryHost[], dir = labDir(), net: DryNet = DEV_NET): void {
+  const { switchNs: SWITCH_NS, rootVeth: ROOT_VETH } = net;
   for (const h of hosts) {
     stopSshd(h, dir);
     for (const ns of [vmNamespace(h.name), h.name])

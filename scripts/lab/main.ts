@@ -1,6 +1,8 @@
 // npm run lab          — the main job: toolchain, dry lab, `pulumi up` of the dev stack over
 //                        real SSH, then proof (ping + DF probes between VM stand-ins) and a report.
 // npm run lab -- down  — `pulumi destroy`, then remove the lab, leaving the hosts as they were.
+// npm run lab -- a|d   — scenario A or D in miniature: hosts with libvirtd, VMs booted under TCG,
+//                        probes from inside the VMs (scripts/lab/vmlab.ts); `-- a down` removes it.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -21,6 +23,8 @@ import {
 } from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
 import { run, tryRun } from "./sh";
+import { existingVmLab, prepareVmLab, VM_LABS, vmLabDown, vmLabUp, waitForVms } from "./vmlab";
+import { vmLabReport, vmProbeMatrix, vmProbesPass } from "./vmprobe";
 
 export function devPlan(): LabPlan {
   const stack = readStackFile(join(REPO, "Pulumi.dev.yaml"));
@@ -167,7 +171,29 @@ function main(): void {
     process.exit(2);
   }
   run("ip", ["netns", "list"]);
-  if (positionals[0] === "down") {
+  const which = positionals[0];
+  if (which === "a" || which === "d") {
+    const def = VM_LABS[which];
+    if (positionals[1] === "down") {
+      vmLabDown(def);
+      return;
+    }
+    const probeOnly = positionals[1] === "probe";
+    const ctx = probeOnly ? existingVmLab(def) : prepareVmLab(def);
+    const t0 = Date.now();
+    if (!probeOnly) {
+      console.error(`lab ${def.stack}: pulumi up`);
+      vmLabUp(ctx);
+    }
+    const upSeconds = (Date.now() - t0) / 1000;
+    console.error(`lab ${def.stack}: waiting for the VMs to boot (TCG) and run cloud-init`);
+    const ready = waitForVms(ctx);
+    const probes = ready.every((r) => r.ready) ? vmProbeMatrix(ctx) : [];
+    console.log(vmLabReport(ctx, ready, probes, upSeconds));
+    if (!vmProbesPass(probes)) process.exit(1);
+    return;
+  }
+  if (which === "down") {
     labDown();
     return;
   }

@@ -104,12 +104,12 @@ function processAlive(pid: number): boolean {
  * Selects (creating if needed) the dev stack. Creating a passphrase stack writes its salt into
  * the repo's Pulumi.dev.yaml: the file is put back byte for byte and the salt returned.
  */
-function selectStack(env: NodeJS.ProcessEnv): string | undefined {
-  const repoFile = join(REPO, "Pulumi.dev.yaml");
+function selectStack(env: NodeJS.ProcessEnv, stack: string): string | undefined {
+  const repoFile = join(REPO, `Pulumi.${stack}.yaml`);
   const pristine = readFileSync(repoFile);
   let salt: string | undefined;
   try {
-    mustPulumi(env, ["stack", "select", STACK, "--create"]);
+    mustPulumi(env, ["stack", "select", stack, "--create"]);
   } finally {
     salt = (parse(readFileSync(repoFile, "utf8")) as { encryptionsalt?: string }).encryptionsalt;
     writeFileSync(repoFile, pristine);
@@ -126,13 +126,17 @@ export function prepareStackConfig(
   labDir: string,
   hostKeys: Record<string, string>,
   privateKey: string,
+  stack = STACK,
+  /** Further edits of the lab's copy (image paths, key file, public key). */
+  edit: (config: Record<string, unknown>) => void = () => {},
 ): string {
-  const doc = parse(readFileSync(join(REPO, "Pulumi.dev.yaml"), "utf8")) as {
+  const doc = parse(readFileSync(join(REPO, `Pulumi.${stack}.yaml`), "utf8")) as {
     config: Record<string, unknown>;
   };
   const hosts = doc.config["labfabric:hosts"] as { name: string; ssh: Record<string, unknown> }[];
   for (const h of hosts) h.ssh.hostKey = hostKeys[h.name];
-  const file = join(labDir, "Pulumi.dev.yaml");
+  edit(doc.config);
+  const file = join(labDir, `Pulumi.${stack}.yaml`);
   const previous = existsSync(file)
     ? (parse(readFileSync(file, "utf8")) as Record<string, unknown>)
     : {};
@@ -146,8 +150,8 @@ export function prepareStackConfig(
   clearStaleLocks(labDir);
   // The dry lab's hosts are created afresh each time, so any state of an earlier lab describes
   // hosts that no longer exist: start the stack over (keeping the repo's Pulumi.dev.yaml).
-  pulumi(env, ["stack", "rm", STACK, "--yes", "--force", "--preserve-config"]);
-  const salt = selectStack(env);
+  pulumi(env, ["stack", "rm", stack, "--yes", "--force", "--preserve-config"]);
+  const salt = selectStack(env, stack);
   if (salt) {
     // A new stack: its passphrase salt belongs in the lab's copy, not in the repository.
     const lab = parse(readFileSync(file, "utf8")) as Record<string, unknown>;
@@ -163,7 +167,7 @@ export function prepareStackConfig(
       "--config-file",
       file,
       "--stack",
-      STACK,
+      stack,
     ],
     { input: privateKey },
   );

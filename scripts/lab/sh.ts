@@ -4,13 +4,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 export function run(
   cmd: string,
   args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  /** inherit: stderr goes to ours (progress of long steps), stdout is still returned. */
+  opts: { input?: string; env?: NodeJS.ProcessEnv; inherit?: boolean } = {},
 ): string {
   return execFileSync(cmd, args, {
     encoding: "utf8",
     input: opts.input,
     env: opts.env,
-    stdio: ["pipe", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", opts.inherit ? "inherit" : "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
   });
 }
 

@@ -114,21 +114,14 @@ describe("rendered scripts for the scenario stacks", () => {
     const up = renderApplyScript(hostPlan(d, "kubernetes-host"));
     assert.ok(up.includes("lf_ensure_addr '10.10.10.1/24' 'eno1'"));
     assert.ok(up.includes("lf_ensure_route '192.168.100.0/24' '10.10.10.2' 'eno1'"));
-    assert.ok(
-      up.includes(
-        "lf_ipt_first filter LIBVIRT_FWI REJECT '10.10.10.0/24' '172.20.112.0/24' ACCEPT",
-      ),
-    );
-    assert.ok(
-      up.includes(
-        "lf_ipt_first filter LIBVIRT_FWO REJECT '172.20.112.0/24' '10.10.10.0/24' ACCEPT",
-      ),
-    );
-    assert.ok(
-      up.includes(
-        "lf_ipt_first nat LIBVIRT_PRT MASQUERADE '172.20.112.0/24' '192.168.100.0/24' RETURN",
-      ),
-    );
+    assert.ok(up.includes(`LF_CHAIN='LF-d-libvirt-routed'`));
+    assert.ok(up.includes(`lf_ipt_chain filter "$LF_CHAIN" FORWARD`));
+    assert.ok(up.includes(`lf_ipt_chain nat "$LF_CHAIN" POSTROUTING`));
+    const inChain = (t: string, s: string, d: string) =>
+      `lf_ipt ${t} "$LF_CHAIN" append '-s' '${s}' '-d' '${d}' -m comment --comment "$LF_TAG" -j ACCEPT`;
+    assert.ok(up.includes(inChain("filter", "10.10.10.0/24", "172.20.112.0/24")));
+    assert.ok(up.includes(inChain("filter", "172.20.112.0/24", "10.10.10.0/24")));
+    assert.ok(up.includes(inChain("nat", "172.20.112.0/24", "192.168.100.0/24")));
     assert.ok(
       up.includes(
         "lf_nft_first guest_input reject 'ip saddr 10.10.10.0/24 ip daddr 172.20.112.0/24 accept'",
@@ -142,7 +135,7 @@ describe("rendered scripts for the scenario stacks", () => {
     assert.ok(!up.includes("lf_ensure_bridge '"), "routed mode makes no bridge");
   });
 
-  it("persistence: a oneshot unit after libvirt, and a hook that only acts on 'started'", () => {
+  it("persistence: a oneshot unit after libvirt, and a hook that acts on the events libvirt sends", () => {
     const h = hostPlan(d, "openstack-host");
     const unit = renderSystemdUnit(h);
     assert.match(unit, /^Type=oneshot$/m);
@@ -150,7 +143,9 @@ describe("rendered scripts for the scenario stacks", () => {
     assert.match(unit, /^After=network-online\.target libvirtd\.service virtnetworkd\.service$/m);
     assert.match(unit, /^ExecStart=\/bin\/sh \/etc\/labfabric\/d-libvirt-routed\/apply\.sh$/m);
     const hook = renderLibvirtHook(h);
-    assert.match(hook, /^ {2}started\) ;;$/m);
+    assert.match(hook, /^ {2}started\) lf_reattach "\$1" "\$\(cat\)" \|\| true ;;$/m);
+    assert.match(hook, /^ {2}port-created \| updated \| reconnect\) ;;$/m);
+    assert.match(hook, /^ {2}\*\) exit 0 ;;$/m);
     assert.ok(hook.includes("/bin/sh '/etc/labfabric/d-libvirt-routed/firewall.sh'"));
     assert.doesNotMatch(hook, /virsh/);
     assert.equal(parses(hook), "");
@@ -170,11 +165,11 @@ describe("rendered scripts for the scenario stacks", () => {
     assert.deepEqual(dk.mtu, { underlay: 1500, vm: 1500 });
     assert.deepEqual(dk.routes, ["192.168.100.0/24 via 10.10.10.2 dev eno1 (openstack-host)"]);
     assert.deepEqual(dk.rules, [
-      "libvirt input (LIBVIRT_FWI | guest_input): accept 10.10.10.0/24 -> 172.20.112.0/24",
-      "libvirt input (LIBVIRT_FWI | guest_input): accept 192.168.100.0/24 -> 172.20.112.0/24",
-      "libvirt output (LIBVIRT_FWO | guest_output): accept 172.20.112.0/24 -> 10.10.10.0/24",
-      "libvirt output (LIBVIRT_FWO | guest_output): accept 172.20.112.0/24 -> 192.168.100.0/24",
-      "libvirt nat (LIBVIRT_PRT | guest_nat): no masquerade 172.20.112.0/24 -> 192.168.100.0/24",
+      "libvirt input (FORWARD -> LF-d-libvirt-routed | guest_input): accept 10.10.10.0/24 -> 172.20.112.0/24",
+      "libvirt input (FORWARD -> LF-d-libvirt-routed | guest_input): accept 192.168.100.0/24 -> 172.20.112.0/24",
+      "libvirt output (FORWARD -> LF-d-libvirt-routed | guest_output): accept 172.20.112.0/24 -> 10.10.10.0/24",
+      "libvirt output (FORWARD -> LF-d-libvirt-routed | guest_output): accept 172.20.112.0/24 -> 192.168.100.0/24",
+      "libvirt nat (POSTROUTING -> LF-d-libvirt-routed | guest_nat): no masquerade 172.20.112.0/24 -> 192.168.100.0/24",
     ]);
   });
 });

@@ -76,6 +76,7 @@ describe("preview: scenarios A and D", () => {
     );
     assert.equal(await valueOf(d.nodes[0].address), "172.20.112.101");
     assert.equal(byName(registered, "d-kubernetes-host-k8snat").inputs.mtu, 1500);
-    assert.equal(byName(registered, "a-host1-fabric").inputs.mtu, 1450);
+    // Bridge mode: libvirt 9.0 refuses an <mtu> there; br-vm has the fabric's 1450.
+    assert.equal(byName(registered, "a-host1-fabric").inputs.mtu, undefined);
   });
 });

@@ -1,0 +1,51 @@
+// The inputs of one VM's libvirt.Domain, from its plan and the ids of what it sits on. Pure
+// but for the Output-typed ids it passes through; component.ts only registers the resource.
+import type * as libvirt from "@pulumi/libvirt";
+import type * as pulumi from "@pulumi/pulumi";
+import { CPU_MODE, GRAPHICS, SERIAL_CONSOLE } from "./defaults";
+import { renderDomainXslt } from "./domain-xslt";
+import type { LibvirtPlan, LibvirtVmPlan } from "./plan";
+
+export interface DomainRefs {
+  rootVolumeId: pulumi.Input<string>;
+  cloudInitId: pulumi.Input<string>;
+  /** Created networks of the VM's host by network name (adopted ones are attached by name). */
+  networkIds: ReadonlyMap<string, pulumi.Input<string>>;
+}
+
+export function domainArgs(
+  plan: Pick<LibvirtPlan, "domainType" | "lab">,
+  vm: LibvirtVmPlan,
+  refs: DomainRefs,
+): libvirt.DomainArgs {
+  return {
+    name: vm.name,
+    type: plan.domainType,
+    vcpu: vm.vcpus,
+    memory: vm.memoryMiB,
+    autostart: true,
+    // host-passthrough needs KVM; TCG guests get QEMU's default CPU model.
+    ...(plan.domainType === "kvm" ? { cpu: { mode: CPU_MODE } } : {}),
+    disks: [{ volumeId: refs.rootVolumeId }],
+    cloudinit: refs.cloudInitId,
+    networkInterfaces: vm.nics.map((nic) => ({
+      ...(nic.adopted
+        ? { networkName: nic.libvirtNetwork }
+        : { networkId: refs.networkIds.get(nic.network)! }),
+      mac: nic.mac,
+      // On a network with libvirt DHCP, the address IS the reservation (0.8 adds the MAC -> IP
+      // host entry when it creates the domain), and waiting for the lease means the domain is
+      // done once the VM booted and took it. Bridge-mode networks have no DHCP: the address is
+      // static in cloud-init, and listing it here would make every later update try (and fail)
+      // to add a DHCP host entry to a network without DHCP.
+      ...(nic.dhcp
+        ? { addresses: [nic.address.split("/")[0]], hostname: vm.name, waitForLease: true }
+        : {}),
+    })),
+    consoles: [{ ...SERIAL_CONSOLE }],
+    graphics: { ...GRAPHICS },
+    qemuAgent: false,
+    xml: { xslt: renderDomainXslt(vm.name) },
+    description: `labfabric lab ${plan.lab}`,
+  };
+}
