@@ -89,7 +89,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
         : undefined;
     stack.openstack = new OpenstackLayer("openstack", { plan, provider });
   }
-  if (spec.kubernetes.enabled) {
+  if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = [
       ...(stack.libvirt?.nodes ?? []),
       ...(stack.openstack?.nodes ?? []),
