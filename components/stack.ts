@@ -11,6 +11,7 @@ import type { NodeOutput } from "./lab/node-outputs";
 import type { LabPlan } from "./lab/plan";
 import { LibvirtLayer } from "./libvirt/component";
 import { OpenstackLayer, openstackProvider } from "./openstack/component";
+import { preflightOutput, stackCredentials } from "./openstack/credentials";
 import { sshConnection } from "./ssh/connection";
 
 export interface LabStack {
@@ -80,14 +81,17 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});
   }
   if (spec.openstack.enabled) {
-    const provider =
-      secrets.openstackPassword || secrets.openstackApplicationCredentialSecret
-        ? openstackProvider("openstack", {
-            password: secrets.openstackPassword,
-            applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
-          })
-        : undefined;
-    stack.openstack = new OpenstackLayer("openstack", { plan, provider });
+    const creds = stackCredentials(secrets);
+    // labfabric's own secret keys need an explicit provider; openstack:* config feeds the default.
+    const provider = creds.explicit
+      ? openstackProvider("openstack", {
+          ...creds.plain,
+          password: secrets.openstackPassword,
+          applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
+        })
+      : undefined;
+    const ready = preflightOutput(creds, spec.openstack);
+    stack.openstack = new OpenstackLayer("openstack", { plan, provider, ready });
   }
   if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = [

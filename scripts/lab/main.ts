@@ -20,6 +20,7 @@ import {
   type StandIn,
 } from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
+import { labBDownMain, labBMain } from "./openstack/main-b";
 import { run, tryRun } from "./sh";
 
 export function devPlan(): LabPlan {
@@ -167,6 +168,12 @@ function main(): void {
     process.exit(2);
   }
   run("ip", ["netns", "list"]);
+  // Scenario B on the all-in-one OpenStack: scripts/lab/openstack.
+  if (positionals[0] === "b") {
+    if (positionals[1] === "down") labBDownMain();
+    else if (!labBMain()) process.exit(1);
+    return;
+  }
   if (positionals[0] === "down") {
     labDown();
     return;
