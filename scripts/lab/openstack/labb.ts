@@ -108,7 +108,7 @@ export interface LabBInstance {
 }
 
 export function labBInstances(ctx: LabBContext): LabBInstance[] {
-  const r = mustPulumi(ctx.env, ["stack", "output", "instances", "--json", ...stackArgs(ctx)]);
+  const r = mustPulumi(ctx.env, ["stack", "output", "instances", "--json", "--stack", LAB_B]);
   return JSON.parse(r.stdout) as LabBInstance[];
 }
 
