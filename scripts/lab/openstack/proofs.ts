@@ -25,8 +25,23 @@ function checkIp(ip: string): string {
   return ip;
 }
 
+/**
+ * The dry lab's SSH options with a longer connect timeout (the banner of an sshd under TCG on a
+ * loaded machine can take more than 5 s). No ControlPersist: its background master keeps the
+ * output pipe open and spawnSync would wait for it.
+ */
+function instanceSshOptions(dir: string): string[] {
+  return [
+    ...sshOptions(dir).filter((o) => !o.startsWith("ConnectTimeout")),
+    "-o",
+    "ConnectTimeout=40",
+    "-o",
+    "ServerAliveInterval=15",
+  ];
+}
+
 export function sshArgs(dir: string, n: Node): string[] {
-  const opts = sshOptions(dir);
+  const opts = instanceSshOptions(dir);
   const jump = n.via.jump
     ? [
         "-o",
@@ -43,18 +58,30 @@ export function onNode(
   script: string,
   timeoutMs = 60_000,
 ): { ok: boolean; out: string } {
-  const r = spawnSync("ssh", [...sshArgs(dir, n), script], {
-    encoding: "utf8",
-    timeout: timeoutMs,
-  });
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  // ssh exits 255 when the connection itself failed: retried; the script's own status is not.
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync("ssh", [...sshArgs(dir, n), script], {
+      encoding: "utf8",
+      timeout: timeoutMs,
+    });
+    if (r.status !== 255 || attempt >= 4)
+      return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+    spawnSync("sleep", ["3"]);
+  }
 }
 
 /** Waits until SSH answers (cloud-init has put the key in place), bounded. */
 export function waitForNode(dir: string, n: Node, limitMs = 15 * 60_000): number {
   const start = Date.now();
   for (;;) {
-    const r = onNode(dir, n, "cloud-init status --wait >/dev/null 2>&1; true", 120_000);
+    // cloud-init's status may be "error" for modules the image cannot run (locale); the lab
+    // only needs its user and key. The hostname goes to /etc/hosts so sudo does not wait on DNS.
+    const r = onNode(
+      dir,
+      n,
+      'cloud-init status --wait >/dev/null 2>&1; grep -q " $(hostname)$" /etc/hosts || echo "127.0.1.1 $(hostname)" | sudo tee -a /etc/hosts >/dev/null',
+      120_000,
+    );
     if (r.ok) return Date.now() - start;
     if (Date.now() - start > limitMs)
       throw new Error(`proofs: ${n.name} does not answer on SSH: ${r.out}`);
