@@ -92,18 +92,19 @@ export function proveB(ctx: LabBContext, podMtu: number, tenantMtu: number): Pro
   let ipipDroppedWithoutRule = false;
   try {
     labBUp(ctx, false);
-    nativePassesWithPairs = p.podPing(ctx.dir, a, b) && p.podPing(ctx.dir, b, a);
+    nativePassesWithPairs =
+      p.settle(() => p.podPing(ctx.dir, a, b), true) && p.podPing(ctx.dir, b, a);
     step(t0, "native plan: IPIP without the protocol-4 rule");
     p.ipipUp(ctx.dir, a, b, podMtu);
     p.ipipUp(ctx.dir, b, a, podMtu);
-    ipipDroppedWithoutRule = !p.podPing(ctx.dir, a, b);
+    ipipDroppedWithoutRule = !p.settle(() => p.podPing(ctx.dir, a, b), false);
   } finally {
     step(t0, "back to the IPIP plan: pulumi up");
     labBSet(ctx, "labfabric:kubernetes.cni.mode", "IPIP");
     labBSet(ctx, "labfabric:openstack.allowedAddressPairs", "false");
     labBUp(ctx, false);
   }
-  const ipipPassesAgain = p.podPing(ctx.dir, a, b);
+  const ipipPassesAgain = p.settle(() => p.podPing(ctx.dir, a, b), true);
   p.cleanup(ctx.dir, a, b);
   p.cleanup(ctx.dir, b, a);
   return {

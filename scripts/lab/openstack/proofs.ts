@@ -32,9 +32,7 @@ function checkIp(ip: string): string {
  */
 function instanceSshOptions(dir: string): string[] {
   return [
-    ...sshOptions(dir).filter((o) => !o.startsWith("ConnectTimeout")),
-    "-o",
-    "ConnectTimeout=40",
+    ...sshOptions(dir).map((o) => (o.startsWith("ConnectTimeout=") ? "ConnectTimeout=40" : o)),
     "-o",
     "ServerAliveInterval=15",
   ];
@@ -141,6 +139,19 @@ export function podPing(dir: string, n: Node, peer: Node, size?: number): boolea
 export function hostPing(dir: string, n: Node, peer: Node, size?: number): boolean {
   const s = size === undefined ? "" : `-M do -s ${Math.trunc(size)} `;
   return onNode(dir, n, `ping -c 2 -i 0.5 -W 2 ${s}${checkIp(peer.address)} >/dev/null 2>&1`).ok;
+}
+
+/**
+ * Polls a probe until it gives `expected` or `limitMs` passes; returns the last result. After a
+ * `pulumi up` changes rules or ports, the Neutron agent applies them a few seconds later.
+ */
+export function settle(probe: () => boolean, expected: boolean, limitMs = 90_000): boolean {
+  const start = Date.now();
+  for (;;) {
+    const r = probe();
+    if (r === expected || Date.now() - start > limitMs) return r;
+    spawnSync("sleep", ["3"]);
+  }
 }
 
 export interface MtuProbe {
