@@ -164,3 +164,8 @@ namespaces = [ ]
 stdio_handler = "file"
 C
 fi
+
+# ebtables: ebtables-nft with a fallback for deleting among-match rules (ebtables-wrapper.sh).
+mkdir -p "$E/labfabric"
+install -m 755 "$(dirname "${BASH_SOURCE[0]}")/ebtables-wrapper.sh" "$E/labfabric/ebtables"
+ln -sfn /etc/labfabric/ebtables "$E/alternatives/ebtables"
