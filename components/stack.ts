@@ -11,7 +11,7 @@ import type { NodeOutput } from "./lab/node-outputs";
 import type { LabPlan } from "./lab/plan";
 import { LibvirtLayer } from "./libvirt/component";
 import { OpenstackLayer, openstackProvider } from "./openstack/component";
-import { preflightOutput, stackCredentials } from "./openstack/credentials";
+import { stackCredentials } from "./openstack/credentials";
 import { sshConnection } from "./ssh/connection";
 
 export interface LabStack {
@@ -90,8 +90,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets): LabStack {
           applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
         })
       : undefined;
-    const ready = preflightOutput(creds, spec.openstack);
-    stack.openstack = new OpenstackLayer("openstack", { plan, provider, ready });
+    stack.openstack = new OpenstackLayer("openstack", { plan, provider });
   }
   if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = [

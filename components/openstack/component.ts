@@ -23,11 +23,6 @@ export interface OpenstackLayerArgs {
   plan: LabPlan;
   /** Unset: the default provider from the stack's `openstack:*` config (e.g. openstack:cloud). */
   provider?: openstack.Provider;
-  /**
-   * The preflight (preflight.ts): every lookup and resource waits for it, so a refused password
-   * or a missing image fails with its own one-line message before the provider is configured.
-   */
-  ready?: pulumi.Output<unknown>;
 }
 
 export interface InstanceOutput {
@@ -60,8 +55,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
 
   constructor(name: string, args: OpenstackLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:openstack:OpenstackLayer", name, {}, opts);
-    const { plan: lab, provider, ready } = args;
-    const gate = <T>(v: T): pulumi.Input<T> => (ready ? ready.apply(() => v) : v);
+    const { plan: lab, provider } = args;
     // validateLab includes the OpenStack checks; its warnings are logged once, by the config reader.
     const errors = validateLab(lab.spec, lab.lab).errors;
     if (errors.length > 0) {
@@ -82,10 +76,10 @@ export class OpenstackLayer extends pulumi.ComponentResource {
       flavorIds.set(
         f.name,
         f.adopt
-          ? openstack.compute.getFlavorOutput({ name: gate(f.name) }, invoke).id
+          ? openstack.compute.getFlavorOutput({ name: f.name }, invoke).id
           : new openstack.compute.Flavor(
               `${name}-flavor-${f.name}`,
-              { name: gate(f.name), vcpus: f.vcpus, ram: f.ramMiB, disk: f.diskGiB },
+              { name: f.name, vcpus: f.vcpus, ram: f.ramMiB, disk: f.diskGiB },
               child,
             ).id,
       );
@@ -93,22 +87,22 @@ export class OpenstackLayer extends pulumi.ComponentResource {
 
     this.keypairName =
       plan.keypair.publicKey === undefined
-        ? openstack.compute.getKeypairOutput({ name: gate(plan.keypair.name) }, invoke).name
+        ? openstack.compute.getKeypairOutput({ name: plan.keypair.name }, invoke).name
         : new openstack.compute.Keypair(
             `${name}-keypair`,
-            { name: gate(plan.keypair.name), publicKey: plan.keypair.publicKey },
+            { name: plan.keypair.name, publicKey: plan.keypair.publicKey },
             child,
           ).name;
 
     const imageIds = new Map(
       plan.images.map((img) => [
         img,
-        openstack.images.getImageOutput({ name: gate(img), mostRecent: true }, invoke).id,
+        openstack.images.getImageOutput({ name: img, mostRecent: true }, invoke).id,
       ]),
     );
     const networks = new Map(
       plan.networks.map((n) => {
-        const networkId = openstack.networking.getNetworkOutput({ name: gate(n.name) }, invoke).id;
+        const networkId = openstack.networking.getNetworkOutput({ name: n.name }, invoke).id;
         const subnetId = openstack.networking.getSubnetOutput(
           { networkId, cidr: n.cidr },
           invoke,
@@ -123,7 +117,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
         g.role,
         new openstack.networking.SecGroup(
           `${name}-sg-${g.role}`,
-          { name: gate(g.name), description: g.description },
+          { name: g.name, description: g.description },
           child,
         ),
       );
@@ -172,7 +166,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
         if (p.floatingIp) {
           const fip = new openstack.networking.FloatingIp(
             `${name}-fip-${p.key}`,
-            { pool: gate(plan.floatingPool!), description: `labfabric ${plan.lab}: ${p.key}` },
+            { pool: plan.floatingPool!, description: `labfabric ${plan.lab}: ${p.key}` },
             child,
           );
           new openstack.networking.FloatingIpAssociate(

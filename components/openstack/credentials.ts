@@ -55,38 +55,43 @@ export function stackCredentials(secrets: {
   };
 }
 
+/** Resolves an Output's value (secrets included) in the program; undefined stays undefined. */
+function valueOf(o: pulumi.Output<string> | undefined): Promise<string | undefined> {
+  return o ? new Promise((resolve) => o.apply((v) => resolve(v))) : Promise.resolve(undefined);
+}
+
 /**
- * The preflight as an Output the layer waits for; undefined when it cannot run (a clouds.yaml
- * entry, or no authUrl: the provider then reports problems itself). A failure is a RunError:
- * the engine prints its lines without a stack trace.
+ * The preflight, awaited by the program before any resource is registered (index.ts), so a
+ * failure is one RunError: the engine prints its lines once, without a stack trace, and the
+ * provider is never configured with bad credentials. Skipped (resolves) for a clouds.yaml entry
+ * or without authUrl: the provider then reports problems itself.
  */
-export function preflightOutput(
+export async function openstackPreflight(
   c: StackCredentials,
   os: LabSpec["openstack"],
-): pulumi.Output<void> | undefined {
-  if (c.plain.cloud || !c.plain.authUrl) return undefined;
-  const authUrl = c.plain.authUrl;
-  return pulumi
-    .all([c.password ?? "", c.applicationCredentialSecret ?? ""])
-    .apply(async ([password, appSecret]) => {
-      try {
-        await preflight(
-          {
-            authUrl,
-            userName: c.plain.userName,
-            password,
-            projectName: c.plain.tenantName,
-            userDomainName: c.plain.userDomainName,
-            projectDomainName: c.plain.projectDomainName,
-            region: c.plain.region,
-            applicationCredentialId: c.plain.applicationCredentialId,
-            applicationCredentialSecret: appSecret,
-            keys: c.keys,
-          },
-          os,
-        );
-      } catch (e) {
-        throw new pulumi.RunError((e as Error).message);
-      }
-    });
+): Promise<void> {
+  if (!os.enabled || c.plain.cloud || !c.plain.authUrl) return;
+  const [password, appSecret] = await Promise.all([
+    valueOf(c.password),
+    valueOf(c.applicationCredentialSecret),
+  ]);
+  try {
+    await preflight(
+      {
+        authUrl: c.plain.authUrl,
+        userName: c.plain.userName,
+        password,
+        projectName: c.plain.tenantName,
+        userDomainName: c.plain.userDomainName,
+        projectDomainName: c.plain.projectDomainName,
+        region: c.plain.region,
+        applicationCredentialId: c.plain.applicationCredentialId,
+        applicationCredentialSecret: appSecret,
+        keys: c.keys,
+      },
+      os,
+    );
+  } catch (e) {
+    throw new pulumi.RunError((e as Error).message);
+  }
 }

@@ -48,8 +48,13 @@ function previewWith(
   }
 }
 
+/** Each distinct "ERROR ..." message (the engine echoes a diagnostic while running and again in its summary). */
 function errorLines(out: string): string[] {
-  return out.split("\n").filter((l) => /ERROR /.test(l));
+  const lines = out
+    .split("\n")
+    .filter((l) => l.includes("ERROR "))
+    .map((l) => l.slice(l.indexOf("ERROR ")).trim());
+  return [...new Set(lines)];
 }
 
 describe(
