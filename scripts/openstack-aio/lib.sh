@@ -16,7 +16,19 @@ ANCHOR_PID_FILE=$OS_STATE/anchor.pid
 SECRETS=$OS_STATE/secrets.env     # generated passwords, mode 600, never in the repository
 OS_START=${OS_START:-$(date +%s)}
 
-step() { echo "openstack-aio: [$(($(date +%s) - OS_START))s] $*" >&2; }
+step() {
+  echo "openstack-aio: [$(($(date +%s) - OS_START))s] $*" >&2
+  if [ -d "$OS_STATE" ]; then echo "$*" >"$OS_STATE/.step"; fi
+}
+
+# Every 30 s, which step is still running (long steps: migrations, agents, the upload).
+heartbeat() {
+  (while sleep 30 </dev/null >/dev/null 2>&1; do
+    echo "openstack-aio: [$(($(date +%s) - OS_START))s] ... still: $(cat "$OS_STATE/.step" 2>/dev/null)" >&2
+  done) >/dev/null &
+  HEARTBEAT=$!
+  trap 'pkill -P "$HEARTBEAT" 2>/dev/null; kill "$HEARTBEAT" 2>/dev/null' EXIT
+}
 die() { echo "openstack-aio: ERROR $*" >&2; exit 1; }
 
 anchor_pid() {

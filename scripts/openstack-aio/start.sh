@@ -32,6 +32,7 @@ command -v nova-compute >/dev/null && command -v neutron-server >/dev/null ||
 "$here/stop.sh" --keep-state >/dev/null 2>&1 || true
 mkdir -p "$OS_STATE"
 chmod 700 "$OS_STATE"
+heartbeat
 
 step "network namespace $NS: $ROOT_VETH $ROOT_IP <-> $HOST_VETH $HOST_IP; external $EXT_GW_IF $EXT_GW"
 ip netns add "$NS"
