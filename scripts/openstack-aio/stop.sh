@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 keep=${1:-}
 procs() { # pids sharing the anchor's mount namespace or openstack-host's network namespace
-  local mnt="" p
+  local mnt="" p pid
   if pid=$(anchor_pid); then mnt=$(readlink "/proc/$pid/ns/mnt"); fi
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
@@ -16,6 +16,14 @@ procs() { # pids sharing the anchor's mount namespace or openstack-host's networ
     if [ -n "$mnt" ] && [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$mnt" ]; then echo "$p"; fi
   done
   ip netns pids "$NS" 2>/dev/null || true
+  # dnsmasq and haproxy of the agents' qdhcp-/qrouter- namespaces: `ip netns exec` gave them a
+  # mount namespace of their own, so they are found through those network namespaces.
+  if [ -n "$mnt" ]; then
+    local ns
+    for ns in $(nsenter -t "$pid" -m -n ip netns list 2>/dev/null | awk '{print $1}'); do
+      case $ns in qdhcp-* | qrouter-*) nsenter -t "$pid" -m -n ip netns pids "$ns" 2>/dev/null ;; esac
+    done
+  fi
 }
 pids=$(procs | sort -u)
 if [ -n "$pids" ]; then
