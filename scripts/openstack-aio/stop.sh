@@ -17,13 +17,12 @@ procs() { # pids sharing the anchor's mount namespace or openstack-host's networ
   done
   ip netns pids "$NS" 2>/dev/null || true
   # dnsmasq and haproxy of the agents' qdhcp-/qrouter- namespaces: `ip netns exec` gave them a
-  # mount namespace of their own, so they are found through those network namespaces.
-  if [ -n "$mnt" ]; then
-    local ns
-    for ns in $(nsenter -t "$pid" -m -n ip netns list 2>/dev/null | awk '{print $1}'); do
-      case $ns in qdhcp-* | qrouter-*) nsenter -t "$pid" -m -n ip netns pids "$ns" 2>/dev/null ;; esac
-    done
-  fi
+  # mount namespace of their own. They are the processes whose /var/lib/neutron is this cloud's.
+  local key
+  key=$(stat -c %d:%i "$OS_STATE/lib/neutron" 2>/dev/null) || return 0
+  for p in /proc/[0-9]*; do
+    [ "$(stat -L -c %d:%i "$p/root/var/lib/neutron" 2>/dev/null)" = "$key" ] && echo "${p#/proc/}"
+  done
 }
 pids=$(procs | sort -u)
 if [ -n "$pids" ]; then
