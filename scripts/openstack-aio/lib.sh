@@ -27,6 +27,7 @@ heartbeat() {
     echo "openstack-aio: [$(($(date +%s) - OS_START))s] ... still: $(cat "$OS_STATE/.step" 2>/dev/null)" >&2
   done) >/dev/null &
   HEARTBEAT=$!
+  disown "$HEARTBEAT" 2>/dev/null || true
   trap 'pkill -P "$HEARTBEAT" 2>/dev/null; kill "$HEARTBEAT" 2>/dev/null' EXIT
 }
 die() { echo "openstack-aio: ERROR $*" >&2; exit 1; }
