@@ -1,16 +1,23 @@
 // labfabric: stack config -> validated plan -> layers -> outputs. Thin on purpose: the plan is
 // in components/lab, the layers in components/<layer>, the wiring in components/stack.ts.
+// An async program: the OpenStack preflight (credentials, images, flavors, networks) is awaited
+// before any resource is registered, so bad input fails the preview with one line per problem.
 import { readLabConfig } from "./components/config";
+import { stackCredentials, openstackPreflight } from "./components/openstack/credentials";
 import { labOutputs } from "./components/outputs";
 import { deployLab } from "./components/stack";
 
-const { plan, secrets } = readLabConfig();
-const lab = deployLab(plan, secrets, { hosts: true });
-const out = labOutputs(plan, lab);
-
-export const mtu = out.mtu;
-export const cni = out.cni;
-export const hosts = out.hosts;
-export const vms = out.vms;
-export const instances = out.instances;
-export const kubeconfig = out.kubeconfig;
+export = async () => {
+  const { plan, secrets } = readLabConfig();
+  await openstackPreflight(stackCredentials(secrets), plan.spec.openstack);
+  const lab = deployLab(plan, secrets, { hosts: true });
+  const out = labOutputs(plan, lab);
+  return {
+    mtu: out.mtu,
+    cni: out.cni,
+    hosts: out.hosts,
+    vms: out.vms,
+    instances: out.instances,
+    kubeconfig: out.kubeconfig,
+  };
+};

@@ -13,6 +13,7 @@ import { dialedHosts, hasLibvirtLayer } from "./lab/validate-ssh";
 import { LibvirtLayer } from "./libvirt/component";
 import { OpenstackLayer, openstackProvider } from "./openstack/component";
 import { hostAccess, nodesWithHostKeys } from "./ssh/access";
+import { stackCredentials } from "./openstack/credentials";
 
 export interface LabStack {
   fabric: HostFabric[];
@@ -93,16 +94,18 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
     natNetworksReady(stack.libvirt?.natNetworks ?? {});
   }
   if (spec.openstack.enabled) {
-    const provider =
-      secrets.openstackPassword || secrets.openstackApplicationCredentialSecret
-        ? openstackProvider("openstack", {
-            password: secrets.openstackPassword,
-            applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
-          })
-        : undefined;
+    const creds = stackCredentials(secrets);
+    // labfabric's own secret keys need an explicit provider; openstack:* config feeds the default.
+    const provider = creds.explicit
+      ? openstackProvider("openstack", {
+          ...creds.plain,
+          password: secrets.openstackPassword,
+          applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
+        })
+      : undefined;
     stack.openstack = new OpenstackLayer("openstack", { plan, provider });
   }
-  if (spec.kubernetes.enabled) {
+  if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = nodesWithHostKeys(
       [...(stack.libvirt?.nodes ?? []), ...(stack.openstack?.nodes ?? []), ...existingNodes(plan)],
       hosts,

@@ -231,6 +231,12 @@ const kubernetes = z.strictObject({
   nodes: z.array(extraNode).default([]),
   /** After the CNI is up, prove full-MTU DF pod-to-pod traffic between every node pair. */
   proof: z.boolean().default(true),
+  /**
+   * false: plan the cluster (security group rules, address pairs, MTUs, node user data) and
+   * create the machines for it, but run no kubeadm or CNI: the machine layers' outputs are the
+   * stack's result (the dry lab's lab-b, whose TCG instances have no Kubernetes packages).
+   */
+  deploy: z.boolean().default(true),
 });
 
 export const labSpecSchema = z.strictObject({

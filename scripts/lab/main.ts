@@ -22,6 +22,7 @@ import {
   type StandIn,
 } from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
+import { labBDownMain, labBMain } from "./openstack/main-b";
 import { run, tryRun } from "./sh";
 import { existingVmLab, prepareVmLab, VM_LABS, vmLabDown, vmLabUp, waitForVms } from "./vmlab";
 import { vmLabReport, vmProbeMatrix, vmProbesPass } from "./vmprobe";
@@ -171,6 +172,12 @@ function main(): void {
     process.exit(2);
   }
   run("ip", ["netns", "list"]);
+  // Scenario B on the all-in-one OpenStack: scripts/lab/openstack.
+  if (positionals[0] === "b") {
+    if (positionals[1] === "down") labBDownMain();
+    else if (!labBMain()) process.exit(1);
+    return;
+  }
   const which = positionals[0];
   if (which === "a" || which === "d") {
     const def = VM_LABS[which];

@@ -21,6 +21,7 @@ import {
   type LibvirtHost,
 } from "../../scripts/lab/libvirtd";
 import { hostPlan, planLabOrThrow } from "../host-fabric/fixtures";
+import { hostKeyLine } from "../lab/helpers";
 import {
   addHost,
   addSwitch,
@@ -99,7 +100,7 @@ describe(
         {
           hosts: (["kh", "oh"] as const).map((h, i) => ({
             name: h,
-            ssh: { address: `10.250.41.${11 + i}` },
+            ssh: { address: `10.250.41.${11 + i}`, hostKey: hostKeyLine(i + 1) },
             underlay: { interface: "eth0", address: `10.250.41.${11 + i}/24` },
             internalAddress: `10.250.42.${1 + i}/24`,
           })),
