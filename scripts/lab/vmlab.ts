@@ -11,6 +11,7 @@ import {
   hostKey,
   labDir,
   libvirtHost,
+  sshOptions,
   startDryLab,
   stopDryLab,
   type DryHost,
@@ -153,20 +154,7 @@ export function labVms(ctx: VmLabContext): LibvirtVmPlan[] {
 /** ssh argv into a VM through its host (ProxyCommand: the lab key and options on both hops). */
 export function vmSsh(ctx: VmLabContext, vm: LibvirtVmPlan, command: string): string[] {
   const host = ctx.hosts.find((h) => h.name === vm.host)!;
-  const opts = [
-    "-i",
-    join(ctx.dir, "id_ed25519"),
-    "-o",
-    "BatchMode=yes",
-    "-o",
-    "StrictHostKeyChecking=no",
-    "-o",
-    "UserKnownHostsFile=/dev/null",
-    "-o",
-    "LogLevel=ERROR",
-    "-o",
-    "ConnectTimeout=5",
-  ];
+  const opts = sshOptions(ctx.dir);
   const jump = ["ssh", ...opts, "-W", "%h:%p", `root@${host.address.split("/")[0]}`].join(" ");
   return [
     "ssh",
