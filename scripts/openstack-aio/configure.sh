@@ -150,19 +150,8 @@ DEFAULT metadata_workers = 1
 C
 
 # libvirtd for nova: root, no cgroups, no security driver, no private /dev (TCG guests).
-if ! grep -q '^# labfabric openstack-host' "$E/libvirt/qemu.conf"; then
-  cat >>"$E/libvirt/qemu.conf" <<'C'
-
-# labfabric openstack-host: a namespace host on a machine that is itself a guest.
-user = "root"
-group = "root"
-dynamic_ownership = 0
-remember_owner = 0
-security_driver = "none"
-cgroup_controllers = [ ]
-namespaces = [ ]
-stdio_handler = "file"
-C
+if ! grep -q '^# labfabric: QEMU on a namespace host' "$E/libvirt/qemu.conf"; then
+  cat "$(dirname "${BASH_SOURCE[0]}")/../lab/qemu-namespace-host.conf" >>"$E/libvirt/qemu.conf"
 fi
 
 # ebtables: ebtables-nft with a fallback for deleting among-match rules (ebtables-wrapper.sh).
