@@ -15,6 +15,7 @@ OS_STATE=${LABFABRIC_OPENSTACK_STATE:-${LABFABRIC_CACHE:-$HOME/.cache/labfabric}
 ANCHOR_PID_FILE=$OS_STATE/anchor.pid
 SECRETS=$OS_STATE/secrets.env     # generated passwords, mode 600, never in the repository
 OS_START=${OS_START:-$(date +%s)}
+DAEMON_LOGS=/var/log/labfabric  # inside the host: $OS_STATE/log/labfabric outside
 
 step() {
   echo "openstack-aio: [$(($(date +%s) - OS_START))s] $*" >&2
@@ -22,13 +23,17 @@ step() {
 }
 
 # Every 30 s, which step is still running (long steps: migrations, agents, the upload).
+# It ends with its script even when that is killed (a test's timeout): an orphan would keep the
+# caller's stderr open.
 heartbeat() {
-  (while sleep 30 </dev/null >/dev/null 2>&1; do
+  local parent=$$
+  (while sleep 30 </dev/null >/dev/null 2>&1 && kill -0 "$parent" 2>/dev/null; do
     echo "openstack-aio: [$(($(date +%s) - OS_START))s] ... still: $(cat "$OS_STATE/.step" 2>/dev/null)" >&2
   done) >/dev/null &
   HEARTBEAT=$!
   disown "$HEARTBEAT" 2>/dev/null || true
-  trap 'pkill -P "$HEARTBEAT" 2>/dev/null; kill "$HEARTBEAT" 2>/dev/null' EXIT
+  # Only the loop: its sleep holds no caller fd, and killing it first prints "Terminated".
+  trap 'kill "$HEARTBEAT" 2>/dev/null' EXIT
 }
 die() { echo "openstack-aio: ERROR $*" >&2; exit 1; }
 
@@ -49,11 +54,14 @@ inhost() {
 }
 
 # Starts a daemon inside the host, detached, its output appended to /var/log/<name>.out there.
+# The background subshell that launches it stays the daemon's parent (nsenter and setsid exec,
+# they do not fork), so it must not keep the caller's stdout/stderr: whoever reads start.sh's
+# output through a pipe (the e2e, CI) would otherwise wait for EOF until the cloud is stopped.
 daemon() {
   local name=$1
   shift
-  inhost setsid sh -c 'name=$1; shift; exec "$@" >>"/var/log/labfabric/$name.out" 2>&1 </dev/null' \
-    daemon "$name" "$@" &
+  inhost setsid sh -c 'log=$1 name=$2; shift 2; exec "$@" >>"$log/$name.out" 2>&1 </dev/null' \
+    daemon "$DAEMON_LOGS" "$name" "$@" </dev/null >>"$OS_STATE/log/labfabric/launch.out" 2>&1 &
   disown
 }
 
