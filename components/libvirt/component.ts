@@ -211,6 +211,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     });
 
     const networkIds = new Map<string, pulumi.Output<string>>();
+    // Domains attach to bridge-mode networks by bridge name: ordered after them explicitly.
+    const bridgeNetworks = new Map<string, libvirt.Network>();
     this.networks[host.host] = host.networks.map((n): LibvirtNetworkOutput => {
       const out: LibvirtNetworkOutput = {
         name: n.name,
@@ -242,6 +244,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         child(n.fabric ? { dependsOn: fabric } : {}),
       );
       networkIds.set(n.name, net.id);
+      if (n.mode === "bridge") bridgeNetworks.set(n.name, net);
       if (!n.fabric) (this.natNetworks[host.host] ??= []).push(net);
       return { ...out, id: net.id };
     });
@@ -273,6 +276,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         pool,
         base: images.get(vm.imageKey)!,
         networkIds,
+        bridgeNetworks,
         fabric,
         vmSsh: args.vmSsh ?? "via-host",
       });
@@ -288,6 +292,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       pool: pulumi.Input<string>;
       base: libvirt.Volume;
       networkIds: ReadonlyMap<string, pulumi.Output<string>>;
+      bridgeNetworks: ReadonlyMap<string, libvirt.Network>;
       fabric: pulumi.Resource[];
       vmSsh: "via-host" | "direct";
     },
@@ -322,7 +327,10 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         networkIds: ctx.networkIds,
       }),
       ctx.child({
-        dependsOn: ctx.fabric,
+        dependsOn: [
+          ...ctx.fabric,
+          ...vm.nics.flatMap((nic) => ctx.bridgeNetworks.get(nic.network) ?? []),
+        ],
         customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
       }),
     );

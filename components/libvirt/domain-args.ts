@@ -29,9 +29,13 @@ export function domainArgs(
     disks: [{ volumeId: refs.rootVolumeId }],
     cloudinit: refs.cloudInitId,
     networkInterfaces: vm.nics.map((nic) => ({
-      ...(nic.adopted
-        ? { networkName: nic.libvirtNetwork }
-        : { networkId: refs.networkIds.get(nic.network)! }),
+      // A bridge-mode network is attached by its bridge (see LibvirtNicPlan.bridge); the
+      // domain still waits for the network resource (component.ts: dependsOn).
+      ...(nic.bridge
+        ? { bridge: nic.bridge }
+        : nic.adopted
+          ? { networkName: nic.libvirtNetwork }
+          : { networkId: refs.networkIds.get(nic.network)! }),
       mac: nic.mac,
       // On a network with libvirt DHCP, the address IS the reservation (0.8 adds the MAC -> IP
       // host entry when it creates the domain), and waiting for the lease means the domain is

@@ -77,6 +77,13 @@ export interface LibvirtNicPlan {
   address: string;
   /** libvirt's dnsmasq serves the NIC: the domain carries the reservation (mac + address). */
   dhcp: boolean;
+  /**
+   * Set on a bridge-mode network: the domain's interface names this bridge, not the network.
+   * libvirt resolves a bridge-mode network interface to a plain bridge interface, which is all
+   * the provider reads back (bridge set, no network id), so an interface given by network
+   * would differ from the state after every `up`.
+   */
+  bridge?: string;
   cloudInit: CloudInitNic;
 }
 
@@ -275,6 +282,7 @@ function planNics(
       mac: p.mac,
       address: p.address,
       dhcp,
+      ...(net.mode === "bridge" ? { bridge: net.bridge } : {}),
       cloudInit,
     };
   });

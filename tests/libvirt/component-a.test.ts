@@ -130,7 +130,8 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
       cpu: { mode: "host-passthrough" },
       disks: [{ volumeId: "libvirt-master-0-root-id" }],
       cloudinit: "libvirt-master-0-cloudinit-id",
-      networkInterfaces: [{ networkId: "libvirt-host1-fabric-id", mac: nic.mac }],
+      // By bridge: what libvirt (and so the provider's read) makes of a bridge-mode network.
+      networkInterfaces: [{ bridge: "br-vm", mac: nic.mac }],
       consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
       graphics: { type: "vnc", autoport: true, listenType: "address", listenAddress: "127.0.0.1" },
       qemuAgent: false,
@@ -173,7 +174,12 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     ] as const) {
       const done = fabricDoneIndex(registered, host);
       assert.ok(indexOf(registered, `libvirt-${host}-fabric`) > done, `${host} network waits`);
-      for (const vm of vms) assert.ok(indexOf(registered, `libvirt-${vm}`) > done, `${vm} waits`);
+      const network = indexOf(registered, `libvirt-${host}-fabric`);
+      for (const vm of vms) {
+        assert.ok(indexOf(registered, `libvirt-${vm}`) > done, `${vm} waits`);
+        // Attached by bridge name, so the order after the network is an explicit dependency.
+        assert.ok(indexOf(registered, `libvirt-${vm}`) > network, `${vm} waits for its network`);
+      }
     }
     assert.equal(ofType(registered, FABRIC_TYPE).length, 2);
   });
