@@ -16,7 +16,7 @@ export interface ScaleSample {
   kubernetes: boolean;
   explicitAddresses: boolean;
   loadMs: number;
-  /** One planVmNics call alone (loadLab makes three: two in validation, one in the plan). */
+  /** One planVmNics call alone (loadLab makes one, in planLab; validation reads plan.vmNics). */
   vmNicsMs: number;
   evalMs?: number;
   resources?: number;

@@ -84,7 +84,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
   try {
     if (libvirtLayer) {
       stack.libvirt = new LibvirtLayer("libvirt", {
-        plan,
+        plan: plan.libvirt,
         fabric,
         hostKeys: hosts.keys,
         liveChecks: live.hosts,
@@ -103,7 +103,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
           applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
         })
       : undefined;
-    stack.openstack = new OpenstackLayer("openstack", { plan, provider });
+    stack.openstack = new OpenstackLayer("openstack", { plan: plan.openstack, provider });
   }
   if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = nodesWithHostKeys(

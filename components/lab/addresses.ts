@@ -75,19 +75,8 @@ function allocate(
   return undefined;
 }
 
-/** planVmNics is pure: validation and planning share one result per parsed spec. */
-const planned = new WeakMap<LabSpec, Map<string, VmNicPlan[]>>();
-
+/** Every VM NIC's network, MAC and address; planned once by planLab, validated from the plan. */
 export function planVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
-  const byLab = planned.get(spec) ?? planned.set(spec, new Map()).get(spec)!;
-  const hit = byLab.get(lab);
-  if (hit) return hit;
-  const plans = computeVmNics(spec, lab);
-  byLab.set(lab, plans);
-  return plans;
-}
-
-function computeVmNics(spec: LabSpec, lab: string): VmNicPlan[] {
   const bridges = bridgeAddresses(spec);
   const cursors = new Map<string, { next: number }>();
   const cursorOf = (key: string) => cursors.get(key) ?? cursors.set(key, { next: 0 }).get(key)!;

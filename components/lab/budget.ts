@@ -6,8 +6,8 @@ import type { CniDecision } from "./cni";
 import {
   buildPath,
   fabricEncapsulation,
-  fabricVmMtu,
   type Encapsulation,
+  type FabricMtu,
   type MtuPath,
 } from "./mtu";
 import type { NodeInfo } from "./nodes";
@@ -20,6 +20,8 @@ export interface KeyedPath extends MtuPath {
 
 export interface MtuBudget {
   fabricOverhead: number;
+  /** What the fabric carries (smallest underlay minus the fabric's overhead). */
+  fabricCapacity: number;
   /** MTU of every VM NIC, libvirt network and host bridge. */
   vmMtu: number;
   cniOverhead?: number;
@@ -38,8 +40,13 @@ export function podMtuFor(
   return pinned !== undefined && pinned < fits ? pinned : fits;
 }
 
-export function mtuBudget(spec: LabSpec, nodes: readonly NodeInfo[], cni?: CniDecision): MtuBudget {
-  const vmMtu = fabricVmMtu(spec);
+export function mtuBudget(
+  spec: LabSpec,
+  fabric: FabricMtu,
+  nodes: readonly NodeInfo[],
+  cni?: CniDecision,
+): MtuBudget {
+  const { vmMtu } = fabric;
   const podMtu = cni ? podMtuFor(spec, nodes, cni) : undefined;
   const cniLayers: { layer: string; encapsulation: Encapsulation; pinned?: number }[] = cni
     ? [
@@ -106,6 +113,7 @@ export function mtuBudget(spec: LabSpec, nodes: readonly NodeInfo[], cni?: CniDe
   });
   return {
     fabricOverhead: ENCAP_OVERHEAD[fabricEnc],
+    fabricCapacity: fabric.capacity,
     vmMtu,
     cniOverhead: cni ? ENCAP_OVERHEAD[cni.encapsulation] : undefined,
     podMtu,

@@ -2,7 +2,6 @@
 // firewall openings the host-fabric scripts apply. Pure data; the scripts render from it.
 import { bridgeAddresses } from "./addresses";
 import * as cidr from "./cidr";
-import { fabricVmMtu } from "./mtu";
 import type { HostSpec, LabSpec } from "./schema";
 
 export interface Sysctl {
@@ -75,7 +74,7 @@ function rpFilterSysctls(rp: number, interfaces: string[]): Sysctl[] {
   }));
 }
 
-export function planHostFabric(spec: LabSpec, lab: string): HostFabricPlan[] {
+export function planHostFabric(spec: LabSpec, lab: string, vmMtu: number): HostFabricPlan[] {
   const { fabric } = spec;
   const bridges = bridgeAddresses(spec);
   return spec.hosts.map((host): HostFabricPlan => {
@@ -106,7 +105,7 @@ export function planHostFabric(spec: LabSpec, lab: string): HostFabricPlan[] {
         remote: peers.length === 1 ? peerAddresses[0] : undefined,
         fdbPeers: peers.length === 1 ? [] : peerAddresses,
         bridge: fabric.bridge,
-        mtu: fabricVmMtu(spec),
+        mtu: vmMtu,
         bridgeAddress: bridges.get(host.name)!,
       };
       return {

@@ -31,12 +31,18 @@ export function plannedFabricVmMtu(spec: LabSpec): number {
   return smallestUnderlay - ENCAP_OVERHEAD[fabricEncapsulation(spec)];
 }
 
-/** The VM NIC MTU used: the planned value, or the configured one when it is lower. */
-export function fabricVmMtu(spec: LabSpec): number {
-  const planned = plannedFabricVmMtu(spec);
-  return spec.fabric.vmMtu !== undefined && spec.fabric.vmMtu < planned
-    ? spec.fabric.vmMtu
-    : planned;
+export interface FabricMtu {
+  /** What the fabric carries: the smallest underlay minus the fabric's overhead. */
+  capacity: number;
+  /** The VM NIC MTU used: the capacity, or fabric.vmMtu when it is lower. */
+  vmMtu: number;
+}
+
+/** The lab-wide VM NIC MTU, decided once by planLab and read from the plan everywhere else. */
+export function fabricVmMtu(spec: LabSpec): FabricMtu {
+  const capacity = plannedFabricVmMtu(spec);
+  const pinned = spec.fabric.vmMtu;
+  return { capacity, vmMtu: pinned !== undefined && pinned < capacity ? pinned : capacity };
 }
 
 export function efficiency(innerMtu: number, outerMtu: number): number {

@@ -1,7 +1,6 @@
 // Kubernetes nodes, whatever they run on: libvirt VMs, OpenStack instances or existing
 // machines. Each carries the subnet and MTU of the NIC it registers with (kubelet node-ip).
 import * as cidr from "./cidr";
-import { fabricVmMtu } from "./mtu";
 import type { LabSpec, NetworkSpec, Role } from "./schema";
 
 /** The network name VMs use to join the host fabric bridge in vxlan labs. */
@@ -39,15 +38,12 @@ export function findNetwork(spec: LabSpec, host: string, name: string): NetworkS
 }
 
 /**
- * MTU of every libvirt network in the lab: the fabric's VM MTU. The stretched bridge needs it;
- * routed and NAT networks carry VM traffic between hosts over the smallest underlay on the way,
- * and one lab-wide VM MTU keeps every node's CNI MTU equal.
+ * Every Kubernetes node of the lab. A VM's NIC carries `vmMtu`, the MTU of every libvirt network
+ * in the lab: the stretched bridge needs it; routed and NAT networks carry VM traffic between
+ * hosts over the smallest underlay on the way, and one lab-wide VM MTU keeps every node's CNI
+ * MTU equal.
  */
-export function networkMtu(spec: LabSpec): number {
-  return fabricVmMtu(spec);
-}
-
-export function kubernetesNodes(spec: LabSpec): NodeInfo[] {
+export function kubernetesNodes(spec: LabSpec, vmMtu: number): NodeInfo[] {
   const nodes: NodeInfo[] = [];
   for (const vm of spec.vms) {
     if (vm.role === "none") continue;
@@ -59,7 +55,7 @@ export function kubernetesNodes(spec: LabSpec): NodeInfo[] {
       source: "vm",
       subnet: net.cidr,
       address: vm.nics[0].address ?? net.reservations.find((r) => r.name === vm.name)?.address,
-      mtu: networkMtu(spec),
+      mtu: vmMtu,
       host: vm.host,
     });
   }

@@ -1,8 +1,9 @@
 // Address checks: overlapping CIDRs, addresses outside their subnet or DHCP range, duplicate
 // IPs and MACs, and public ranges used inside the lab.
-import { planVmNics, bridgeAddresses, gatewayOf } from "./addresses";
+import { bridgeAddresses, gatewayOf, type VmNicPlan } from "./addresses";
 import * as cidr from "./cidr";
 import type { Findings } from "./findings";
+import type { PlanCore } from "./plan-types";
 import type { LabSpec } from "./schema";
 
 type Kind =
@@ -133,7 +134,7 @@ function checkInSubnet(f: Findings, path: string, subnet: string, address: strin
   return true;
 }
 
-function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
+function checkSubnets(spec: LabSpec, f: Findings, nics: readonly VmNicPlan[]) {
   const vmSubnet = spec.fabric.vmSubnet;
   if (spec.fabric.mode === "vxlan" && vmSubnet) {
     spec.hosts.forEach((h, i) => {
@@ -203,7 +204,6 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
       ),
     );
   });
-  const nics = planVmNics(spec, lab);
   spec.vms.forEach((vm, i) =>
     vm.nics.forEach((nic, j) => {
       const plan = nics.find((p) => p.vm === vm.name && p.index === j);
@@ -245,7 +245,7 @@ function checkSubnets(spec: LabSpec, f: Findings, lab: string) {
   );
 }
 
-function checkDuplicateAddresses(spec: LabSpec, f: Findings, lab: string) {
+function checkDuplicateAddresses(spec: LabSpec, f: Findings, nics: readonly VmNicPlan[]) {
   const ips: { path: string; ip: string; owner?: string }[] = [];
   spec.hosts.forEach((h, i) => {
     ips.push({ path: `hosts[${i}].underlay.address`, ip: cidr.addressOf(h.underlay.address) });
@@ -263,7 +263,6 @@ function checkDuplicateAddresses(spec: LabSpec, f: Findings, lab: string) {
       ips.push({ path: `networks[${i}].reservations[${j}].address`, ip: r.address, owner: r.name }),
     );
   });
-  const nics = planVmNics(spec, lab);
   spec.vms.forEach((vm, i) =>
     vm.nics.forEach((nic, j) => {
       const address =
@@ -317,10 +316,11 @@ function checkDuplicateAddresses(spec: LabSpec, f: Findings, lab: string) {
   );
 }
 
-export function validateAddresses(spec: LabSpec, lab: string, f: Findings): void {
+export function validateAddresses(plan: PlanCore, f: Findings): void {
+  const { spec } = plan;
   checkOverlaps(spec, f);
-  checkSubnets(spec, f, lab);
-  checkDuplicateAddresses(spec, f, lab);
+  checkSubnets(spec, f, plan.vmNics);
+  checkDuplicateAddresses(spec, f, plan.vmNics);
   if (spec.openstack.enabled && !spec.openstack.adminCidr) {
     f.error(
       "openstack.adminCidr",

@@ -5,10 +5,10 @@
 // Static checks, before any host is touched; every message names the key, the value, the rule
 // and the fix.
 import * as cidr from "./cidr";
-import { decideCni, distinctSubnets, isValidMode } from "./cni";
+import { distinctSubnets } from "./cni";
 import type { Findings } from "./findings";
-import { kubernetesNodes } from "./nodes";
 import { KUBERNETES_BUNDLE } from "./defaults";
+import type { PlanCore } from "./plan-types";
 import type { LabSpec } from "./schema";
 
 /** kubeadm's per-node pod CIDR (--node-cidr-mask-size), Cilium's and Flannel's per-node /24. */
@@ -18,12 +18,11 @@ export const MIN_SERVICE_PREFIX = 12;
 /** kubeadm: the pod subnet may be at most 16 bits wider than the node mask. */
 export const MAX_NODE_MASK_DIFF = 16;
 
-export function validateKubernetesCluster(spec: LabSpec, f: Findings): void {
+export function validateKubernetesCluster(plan: PlanCore, f: Findings): void {
+  const { spec, nodes, cni: decision } = plan;
   const k = spec.kubernetes;
-  if (!k.enabled) return;
-  if (k.cni.mode !== undefined && !isValidMode(k.cni.plugin, k.cni.mode)) return; // reported elsewhere
-  const nodes = kubernetesNodes(spec);
-  const decision = decideCni(spec, nodes);
+  // No decision: Kubernetes is off, or the CNI mode is unknown (reported by validate.ts).
+  if (!k.enabled || !decision) return;
   if (k.packageSource === "bundle") validateBundle(spec, decision.plugin, f);
   const pool = decision.podSubnet;
   const poolPath = "kubernetes.podSubnet";

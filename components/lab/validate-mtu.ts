@@ -1,15 +1,13 @@
 // MTU checks: no layer below the IPv6 minimum, and no pinned MTU above what its layer can
 // carry (post A: VMs at 1500 over a 1500 VXLAN underlay black-hole large packets).
-import { mtuBudget } from "./budget";
-import { decideCni, isValidMode } from "./cni";
 import { MIN_MTU } from "./defaults";
 import type { Findings } from "./findings";
-import { plannedFabricVmMtu } from "./mtu";
-import { kubernetesNodes } from "./nodes";
-import type { LabSpec } from "./schema";
+import type { PlanCore } from "./plan-types";
 
-export function validateMtu(spec: LabSpec, f: Findings): void {
-  const planned = plannedFabricVmMtu(spec);
+/** Reads the planned budget (plan.mtu), the nodes and the CNI decision; derives none of them. */
+export function validateMtu(plan: PlanCore, f: Findings): void {
+  const { spec, nodes, cni, mtu: budget } = plan;
+  const planned = budget.fabricCapacity;
   const { vmMtu } = spec.fabric;
   if (vmMtu !== undefined && spec.hosts.length > 0 && vmMtu > planned) {
     f.error(
@@ -20,10 +18,6 @@ export function validateMtu(spec: LabSpec, f: Findings): void {
     );
   }
   const k = spec.kubernetes;
-  const validMode = k.cni.mode === undefined || isValidMode(k.cni.plugin, k.cni.mode);
-  const nodes = kubernetesNodes(spec);
-  const cni = k.enabled && validMode ? decideCni(spec, nodes) : undefined;
-  const budget = mtuBudget(spec, nodes, cni);
   if (cni && k.cni.mtu !== undefined && nodes.length > 0) {
     const fits = Math.min(...nodes.map((n) => n.mtu)) - (budget.cniOverhead ?? 0);
     if (k.cni.mtu > fits) {

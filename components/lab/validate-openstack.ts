@@ -2,17 +2,14 @@
 // without a pool, port security off, address pairs without effect, a missing lab key, routed
 // labs whose instances cannot reach the host network. Run by validateLab and by the layer.
 import * as cidr from "./cidr";
-import { decideCni } from "./cni";
 import type { Finding, Findings } from "./findings";
-import { kubernetesNodes } from "./nodes";
-import type { LabPlan } from "./plan";
-import type { LabSpec } from "./schema";
+import type { PlanCore } from "./plan-types";
 
 /**
  * OpenStack checks that validate.ts does not make. Errors stop the layer before it creates
  * anything; warnings are logged.
  */
-export function validateOpenstack(plan: Pick<LabPlan, "spec" | "cni">): Finding[] {
+export function validateOpenstack(plan: Pick<PlanCore, "spec" | "cni">): Finding[] {
   const { spec } = plan;
   const os = spec.openstack;
   const out: Finding[] = [];
@@ -88,9 +85,8 @@ export function validateOpenstack(plan: Pick<LabPlan, "spec" | "cni">): Finding[
   return out;
 }
 
-/** validateLab's entry: the CNI decision is derived from the spec as the planner would. */
-export function validateOpenstackSpec(spec: LabSpec, f: Findings): void {
-  if (!spec.openstack.enabled) return;
-  const cni = spec.kubernetes.enabled ? decideCni(spec, kubernetesNodes(spec)) : undefined;
-  for (const x of validateOpenstack({ spec, cni })) f.all.push(x);
+/** validateLab's entry: the checks read the planned CNI decision. */
+export function validateOpenstackSpec(plan: PlanCore, f: Findings): void {
+  if (!plan.spec.openstack.enabled) return;
+  for (const x of validateOpenstack(plan)) f.all.push(x);
 }

@@ -8,7 +8,8 @@
 // is checked, over the host's local bridge — the same in both modes. OpenStack instances are
 // reached across the network: only trust-on-first-use can reach them.
 import type { Findings } from "./findings";
-import { kubernetesNodes } from "./nodes";
+import type { NodeInfo } from "./nodes";
+import type { PlanCore } from "./plan-types";
 import type { HostSpec, LabSpec } from "./schema";
 
 const TOFU = "trust-on-first-use";
@@ -66,17 +67,16 @@ export function unpinnedMachines(spec: LabSpec): Unpinned[] {
 }
 
 /** OpenStack instances kubeadm reaches over SSH (their keys exist only once they boot). */
-export function sshInstances(spec: LabSpec): string[] {
+export function sshInstances(spec: LabSpec, nodes: readonly NodeInfo[]): string[] {
   if (!spec.kubernetes.enabled) return [];
-  const names = kubernetesNodes(spec)
-    .filter((n) => n.source === "instance")
-    .map((n) => n.name);
+  const names = nodes.filter((n) => n.source === "instance").map((n) => n.name);
   return [...new Set(names)];
 }
 
-export function validateSsh(spec: LabSpec, f: Findings): void {
+export function validateSsh(plan: PlanCore, f: Findings): void {
+  const { spec } = plan;
   const unpinned = unpinnedMachines(spec);
-  const instances = sshInstances(spec);
+  const instances = sshInstances(spec, plan.nodes);
   if (spec.sshHostKeys === "pinned") {
     for (const m of unpinned) {
       f.error(

@@ -1,10 +1,11 @@
 // Checks across keys, run before anything touches a host. Every check adds a finding that
 // names the key path, the value, what is allowed and the fix; all are reported at once.
 import * as cidr from "./cidr";
-import { CNI_MODES, decideCni, distinctSubnets, isValidMode } from "./cni";
+import { CNI_MODES, distinctSubnets, isValidMode } from "./cni";
 import * as d from "./defaults";
 import { Findings } from "./findings";
-import { FABRIC_NETWORK, findNetwork, kubernetesNodes } from "./nodes";
+import { FABRIC_NETWORK, findNetwork } from "./nodes";
+import type { PlanCore } from "./plan-types";
 import type { LabSpec } from "./schema";
 import { validateAddresses } from "./validate-addresses";
 import { validateKubernetesCluster } from "./validate-kubernetes";
@@ -230,7 +231,8 @@ function validatePlacement(spec: LabSpec, f: Findings) {
   });
 }
 
-function validateKubernetes(spec: LabSpec, f: Findings) {
+function validateKubernetes(plan: PlanCore, f: Findings) {
+  const { spec, nodes } = plan;
   const k = spec.kubernetes;
   if (!k.enabled) return;
   const { plugin, mode } = k.cni;
@@ -244,7 +246,6 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
     );
     return;
   }
-  const nodes = kubernetesNodes(spec);
   const controlPlanes = nodes.filter((n) => n.role === "control-plane");
   if (controlPlanes.length === 0) {
     f.error(
@@ -278,7 +279,8 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
       `set it (Flannel's usual ${d.FLANNEL_DEFAULT_POD_CIDR}); labfabric passes the same value to kubeadm and Flannel`,
     );
   }
-  const decision = decideCni(spec, nodes);
+  const decision = plan.cni;
+  if (!decision) return;
   const subnets = distinctSubnets(nodes);
   if (plugin === "cilium" && decision.requestedMode === "native" && subnets.length > 1) {
     const msg = `native routing with nodes in ${subnets.length} L3 subnets (${subnets.join(", ")}): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C)`;
@@ -338,18 +340,20 @@ function validateKubernetes(spec: LabSpec, f: Findings) {
   }
 }
 
-export function validateLab(spec: LabSpec, lab = "lab"): Findings {
+/** Every check of a planned lab, reading the plan's decisions (nodes, CNI, MTU, addresses). */
+export function validateLab(plan: PlanCore): Findings {
+  const { spec } = plan;
   const f = new Findings();
   validateNames(spec, f);
   validateReferences(spec, f);
   validateFabric(spec, f);
   validatePlacement(spec, f);
-  validateAddresses(spec, lab, f);
-  validateKubernetes(spec, f);
-  validateMtu(spec, f);
+  validateAddresses(plan, f);
+  validateKubernetes(plan, f);
+  validateMtu(plan, f);
   validateLibvirt(spec, f);
-  validateKubernetesCluster(spec, f);
-  validateOpenstackSpec(spec, f);
-  validateSsh(spec, f);
+  validateKubernetesCluster(plan, f);
+  validateOpenstackSpec(plan, f);
+  validateSsh(plan, f);
   return f;
 }

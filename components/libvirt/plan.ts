@@ -1,9 +1,9 @@
 // The libvirt plan: per host, the networks to create or adopt, the base images, and the VMs
-// with their volumes, cloud-init documents and NICs. Pure: plain values from the LabPlan in,
+// with their volumes, cloud-init documents and NICs. Pure: plain values from the lab plan core in,
 // plain values out; component.ts only turns them into resources.
 import { gatewayOf, type VmNicPlan } from "../lab/addresses";
 import * as cidr from "../lab/cidr";
-import type { LabPlan } from "../lab/plan";
+import type { PlanCore } from "../lab/plan-types";
 import { FABRIC_NETWORK, findNetwork } from "../lab/nodes";
 import type { NetworkSpec, Role, VmSpec } from "../lab/schema";
 import type { SshTarget } from "../ssh/connection";
@@ -130,6 +130,8 @@ export interface LibvirtPlan {
   vmIndex: Record<string, number>;
   /** MTU of every libvirt network and VM NIC: the planner's VM MTU. */
   mtu: number;
+  /** libvirt.sshKeyFile: the key file the provider reads; unset = ssh-agent. */
+  sshKeyFile?: string;
   hosts: LibvirtHostPlan[];
 }
 
@@ -217,7 +219,7 @@ function finishNetwork(
 }
 
 /** Routes to the subnets behind the other hosts, via this host's libvirt gateway (post D). */
-function peerRoutes(lab: LabPlan, host: string, gateway: string): CloudInitRoute[] {
+function peerRoutes(lab: PlanCore, host: string, gateway: string): CloudInitRoute[] {
   if (lab.spec.fabric.mode !== "routed") return [];
   const routed = lab.hosts.find((h) => h.host === host)?.routed;
   const seen = new Set<string>();
@@ -227,7 +229,7 @@ function peerRoutes(lab: LabPlan, host: string, gateway: string): CloudInitRoute
 }
 
 function planNics(
-  lab: LabPlan,
+  lab: PlanCore,
   vm: VmSpec,
   nicPlans: readonly VmNicPlan[],
   networks: ReadonlyMap<string, LibvirtNetworkPlan>,
@@ -235,15 +237,11 @@ function planNics(
   nameservers: readonly string[],
 ): LibvirtNicPlan[] {
   let routesPlaced = false;
-  return nicPlans.map((p) => {
+  // A NIC on an unknown network or without a free address is a finding of validateLab; the
+  // plan leaves it out instead of failing before the lab is validated.
+  return nicPlans.flatMap((p) => {
     const net = networks.get(p.network);
-    if (!net)
-      throw new Error(`planLibvirt: VM ${vm.name} names network ${p.network}, not on ${vm.host}`);
-    if (!p.address) {
-      throw new Error(
-        `planLibvirt: VM ${vm.name} NIC ${p.index} has no planned address (validate the lab first)`,
-      );
-    }
+    if (!net || !p.address) return [];
     const dhcp = net.dhcp !== undefined;
     // The fabric's gateway is the VM's own host (planned per NIC); other networks have one.
     const gateway = net.fabric ? p.gateway : net.gateway;
@@ -265,7 +263,7 @@ function planNics(
           },
       routes,
     };
-    return {
+    const nic: LibvirtNicPlan = {
       vm: vm.name,
       index: p.index,
       network: p.network,
@@ -277,10 +275,11 @@ function planNics(
       dhcp,
       cloudInit,
     };
+    return [nic];
   });
 }
 
-export function planLibvirt(lab: LabPlan, options: LibvirtPlanOptions = {}): LibvirtPlan {
+export function planLibvirt(lab: PlanCore, options: LibvirtPlanOptions = {}): LibvirtPlan {
   const { spec } = lab;
   const mtu = lab.mtu.vmMtu;
   const nameservers = options.nameservers ?? DEFAULT_VM_NAMESERVERS;
@@ -333,7 +332,7 @@ export function planLibvirt(lab: LabPlan, options: LibvirtPlanOptions = {}): Lib
           sshPublicKey: spec.sshPublicKey,
           nics: nics.map((n) => n.cloudInit),
         }),
-        address: cidr.addressOf(nics[0].address),
+        address: nics.length > 0 ? cidr.addressOf(nics[0].address) : "",
         addresses,
       };
     });
@@ -370,6 +369,7 @@ export function planLibvirt(lab: LabPlan, options: LibvirtPlanOptions = {}): Lib
     domainType: spec.libvirt.domainType,
     vmIndex: Object.fromEntries(spec.vms.map((v, i) => [v.name, i])),
     mtu,
+    ...(spec.libvirt.sshKeyFile ? { sshKeyFile: spec.libvirt.sshKeyFile } : {}),
     hosts,
   };
 }

@@ -1,26 +1,18 @@
 // The OpenStack layer: flavors, keypair, security groups, one port per NIC, instances and
-// floating IPs, all from the pure plan in plan.ts. A lab that fails validation is refused
-// before any child resource is registered.
+// floating IPs, all from its slice of the lab plan (plan.ts, planned by planLab). The lab was
+// validated before the plan reached here; the layer only checks its own argument.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as cidr from "../lab/cidr";
-import { formatReport } from "../lab/findings";
 import type { NodeOutput } from "../lab/node-outputs";
-import type { LabPlan } from "../lab/plan";
 import type { Role } from "../lab/schema";
-import { validateLab } from "../lab/validate";
-import {
-  planOpenstack,
-  type GroupRole,
-  type OpenstackPlan,
-  type PortPlan,
-  type SecurityRulePlan,
-} from "./plan";
+import { type GroupRole, type OpenstackPlan, type PortPlan, type SecurityRulePlan } from "./plan";
 
 export { openstackProvider, providerArgs, type OpenstackCredentials } from "./provider";
 
 export interface OpenstackLayerArgs {
-  plan: LabPlan;
+  /** The lab plan's OpenStack slice (LabPlan.openstack). */
+  plan: OpenstackPlan;
   /** Unset: the default provider from the stack's `openstack:*` config (e.g. openstack:cloud). */
   provider?: openstack.Provider;
 }
@@ -55,17 +47,8 @@ export class OpenstackLayer extends pulumi.ComponentResource {
 
   constructor(name: string, args: OpenstackLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:openstack:OpenstackLayer", name, {}, opts);
-    const { plan: lab, provider } = args;
-    // validateLab includes the OpenStack checks; its warnings are logged once, by the config reader.
-    const errors = validateLab(lab.spec, lab.lab).errors;
-    if (errors.length > 0) {
-      throw new pulumi.ResourceError(
-        `labfabric: the OpenStack layer refuses lab ${lab.lab}; nothing was created.\n${formatReport(errors)}`,
-        this,
-      );
-    }
-
-    const plan = planOpenstack(lab);
+    const { plan, provider } = args;
+    this.checkPlan(plan);
     this.plan = plan;
     this.rules = plan.rules;
     const child: pulumi.CustomResourceOptions = { parent: this, provider };
@@ -207,11 +190,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
       };
     });
 
-    const nodeInfo = new Map(
-      lab.spec.kubernetes.enabled
-        ? lab.nodes.filter((n) => n.source === "instance").map((n) => [n.name, n])
-        : [],
-    );
+    const nodeInfo = new Map(plan.nodes.map((n) => [n.name, n]));
     this.nodes = this.instances.flatMap((i): NodeOutput[] => {
       const info = nodeInfo.get(i.name);
       if (!info) return [];
@@ -220,7 +199,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
           name: i.name,
           role: info.role,
           source: "instance",
-          ...(lab.spec.openstack.host ? { host: lab.spec.openstack.host } : {}),
+          ...(plan.host ? { host: plan.host } : {}),
           address: i.nodeAddress,
           addresses: i.addresses,
           ...(i.floatingAddress ? { publicAddress: i.floatingAddress } : {}),
@@ -243,5 +222,33 @@ export class OpenstackLayer extends pulumi.ComponentResource {
         floatingAddress: i.floatingAddress,
       })),
     });
+  }
+
+  /** Refuse a slice whose parts do not fit together, before any child is registered. */
+  private checkPlan(plan: OpenstackPlan): void {
+    const flavors = new Set(plan.flavors.map((f) => f.name));
+    const networks = new Set(plan.networks.map((n) => n.name));
+    const problems = plan.instances.flatMap((i) => [
+      ...(flavors.has(i.flavor) ? [] : [`instance ${i.name} uses flavor ${i.flavor}, not planned`]),
+      ...(i.ports.length === 0 ? [`instance ${i.name} has no port`] : []),
+      ...i.ports
+        .filter((p) => !networks.has(p.network))
+        .map((p) => `port ${p.key} is on network ${p.network}, not planned`),
+      ...i.ports
+        .filter((p) => p.floatingIp && !plan.floatingPool)
+        .map((p) => `port ${p.key} wants a floating IP but no floatingPool is planned`),
+    ]);
+    const instances = new Set(plan.instances.map((i) => i.name));
+    problems.push(
+      ...plan.nodes
+        .filter((n) => !instances.has(n.name))
+        .map((n) => `node ${n.name} is not a planned instance`),
+    );
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `OpenstackLayer args.plan is inconsistent: ${problems.join("; ")}`,
+        this,
+      );
+    }
   }
 }

@@ -11,7 +11,7 @@
 import { gatewayOf } from "../lab/addresses";
 import * as cidr from "../lab/cidr";
 import { machinePorts, type PortRule } from "../lab/cni";
-import type { LabPlan } from "../lab/plan";
+import type { PlanCore } from "../lab/plan-types";
 import type { Role } from "../lab/schema";
 import { renderUserData, type UserDataPlan, type UserDataRoute } from "./userdata";
 
@@ -96,6 +96,10 @@ export interface OpenstackPlan {
   networks: { name: string; cidr: string; mtu: number }[];
   instances: InstancePlan[];
   floatingPool?: string;
+  /** openstack.host: the bare-metal host the cloud runs on, if it is one of the lab's. */
+  host?: string;
+  /** Instances that are Kubernetes nodes (Kubernetes enabled), with the planned node MTU. */
+  nodes: { name: string; role: "control-plane" | "worker"; mtu: number }[];
   /** Login user every instance gets (the same as VMs: libvirt.vmUser). */
   sshUser: string;
   sshPort: number;
@@ -126,7 +130,7 @@ function ruleKey(r: Omit<SecurityRulePlan, "key" | "description">): string {
  * known before deploy, else their node subnet. Routed labs keep these addresses unmasqueraded
  * between hosts (fabric noMasqueradeTo), so the instance sees them as they are.
  */
-export function outsidePeers(plan: LabPlan): string[] {
+export function outsidePeers(plan: PlanCore): string[] {
   const peers = plan.nodes
     .filter((n) => n.source !== "instance")
     .map((n) => (n.address ? `${n.address}/32` : cidr.network(n.subnet)));
@@ -134,11 +138,14 @@ export function outsidePeers(plan: LabPlan): string[] {
 }
 
 /** The port rules that apply: the Kubernetes + CNI rules, or machine rules without Kubernetes. */
-export function portRules(plan: LabPlan): PortRule[] {
+export function portRules(plan: PlanCore): PortRule[] {
   return plan.spec.kubernetes.enabled && plan.cni ? plan.ports : machinePorts();
 }
 
-export function planSecurityRules(plan: LabPlan, groups: readonly GroupRole[]): SecurityRulePlan[] {
+export function planSecurityRules(
+  plan: PlanCore,
+  groups: readonly GroupRole[],
+): SecurityRulePlan[] {
   const os = plan.spec.openstack;
   const peers = outsidePeers(plan);
   const out = new Map<string, SecurityRulePlan>();
@@ -202,7 +209,7 @@ export function planSecurityRules(plan: LabPlan, groups: readonly GroupRole[]): 
  * network's `gateway`, else its first usable address) forwards to the peer hosts. Only the
  * first such NIC carries the routes. Tenant networks behind a Neutron router get none.
  */
-export function instanceRoutes(plan: LabPlan, nics: readonly { cidr: string }[]): UserDataRoute[] {
+export function instanceRoutes(plan: PlanCore, nics: readonly { cidr: string }[]): UserDataRoute[] {
   const { spec } = plan;
   const host = spec.openstack.host;
   if (spec.fabric.mode !== "routed" || !host) return [];
@@ -221,7 +228,7 @@ export function instanceRoutes(plan: LabPlan, nics: readonly { cidr: string }[])
   return [];
 }
 
-export function planOpenstack(plan: LabPlan): OpenstackPlan {
+export function planOpenstack(plan: PlanCore): OpenstackPlan {
   const { spec, lab } = plan;
   const os = spec.openstack;
   const instances = os.enabled ? os.instances : [];
@@ -345,6 +352,10 @@ export function planOpenstack(plan: LabPlan): OpenstackPlan {
       .map((n) => ({ name: n.name, cidr: cidr.network(n.cidr), mtu: n.mtu })),
     instances: planned,
     ...(os.floatingPool ? { floatingPool: os.floatingPool } : {}),
+    ...(os.host ? { host: os.host } : {}),
+    nodes: plan.nodes
+      .filter((n) => nodeNames.has(n.name))
+      .map((n) => ({ name: n.name, role: n.role, mtu: n.mtu })),
     sshUser: spec.libvirt.vmUser,
     sshPort: INSTANCE_SSH_PORT,
     reasons,

@@ -4,7 +4,7 @@
 import { join, resolve } from "node:path";
 import { loadLab, type LabPlan } from "../../components/lab/plan";
 import { readStackFile } from "../../components/lab/stack-file";
-import { planLibvirt, type LibvirtVmPlan } from "../../components/libvirt/plan";
+import type { LibvirtVmPlan } from "../../components/libvirt/plan";
 import { consoleLogPath } from "../../components/libvirt/domain-xslt";
 import {
   ensureKeys,
@@ -148,7 +148,7 @@ export function vmLabUp(ctx: VmLabContext, echo = true): void {
 }
 
 export function labVms(ctx: VmLabContext): LibvirtVmPlan[] {
-  return planLibvirt(ctx.plan).hosts.flatMap((h) => h.vms);
+  return ctx.plan.libvirt.hosts.flatMap((h) => h.vms);
 }
 
 /** ssh argv into a VM through its host (ProxyCommand: the lab key and options on both hops). */

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Findings, formatFinding } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
+import { loadLab, planLab } from "../../components/lab/plan";
 import { labSpecSchema } from "../../components/lab/schema";
 import { validateKubernetesCluster } from "../../components/lab/validate-kubernetes";
 import { LABS, planOf, raw, type Raw, type Scenario } from "./fixtures";
@@ -29,7 +29,7 @@ function clusterFindings(s: Scenario, adjust: (r: Raw) => void): string[] {
   const r = raw(s);
   adjust(r);
   const f = new Findings();
-  validateKubernetesCluster(labSpecSchema.parse(r), f);
+  validateKubernetesCluster(planLab(labSpecSchema.parse(r), LABS[s]), f);
   return f.all.map(formatFinding);
 }
 

@@ -16,7 +16,7 @@ before(async () => {
 });
 
 async function build(name: string, p: LabPlan, provider?: import("@pulumi/openstack").Provider) {
-  const layer = new mod.OpenstackLayer(name, { plan: p, provider });
+  const layer = new mod.OpenstackLayer(name, { plan: p.openstack, provider });
   await Promise.all(layer.instances.map((i) => value(i.instanceId)));
   await settle();
   return layer;
