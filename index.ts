@@ -1,5 +1,6 @@
 // labfabric: stack config -> validated plan -> layers -> outputs. Thin on purpose: the plan is
-// in components/lab, the layers in components/<layer>, the wiring in components/stack.ts.
+// in components/plan (validated by components/validate), the layers in components/<layer>, the
+// wiring in components/stack.ts.
 // An async program: the OpenStack preflight (credentials, images, flavors, networks) is awaited
 // before any resource is registered, so bad input fails the preview with one line per problem.
 import { readLabConfig } from "./components/config";

@@ -10,9 +10,9 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { LabPlan } from "../lab/plan";
-import { sshConnection, type Connection } from "../ssh/connection";
+import type { NodeOutput } from "../ssh";
+import type { LabPlan } from "../plan";
+import { sshConnection, type Connection } from "../ssh";
 import type { FirewalldPolicy } from "./defaults";
 import {
   controlPlaneLayout,
@@ -38,7 +38,7 @@ import {
   renderRegisterScript,
   renderResetScript,
 } from "./node-scripts";
-import { asRoot, contentHash } from "./shell";
+import { asRoot, contentHash } from "../shared";
 
 export interface KubeadmClusterArgs {
   plan: LabPlan;

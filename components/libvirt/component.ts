@@ -7,9 +7,9 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { Role } from "../lab/schema";
-import type { SshTarget } from "../ssh/connection";
+import type { NodeOutput } from "../ssh";
+import type { Role } from "../spec";
+import type { SshTarget } from "../ssh";
 import { domainArgs } from "./domain-args";
 import { memoryOverHost, missingImages } from "./images";
 import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
@@ -18,7 +18,7 @@ import {
   type LibvirtNetworkPlan,
   type LibvirtPlan,
   type LibvirtVmPlan,
-} from "./plan";
+} from "../plan";
 import { knownHostsFileOf } from "./known-hosts";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
 

@@ -3,10 +3,10 @@
 // validated before the plan reached here; the layer only checks its own argument.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import * as cidr from "../lab/cidr";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { Role } from "../lab/schema";
-import { type GroupRole, type OpenstackPlan, type PortPlan, type SecurityRulePlan } from "./plan";
+import * as cidr from "../shared";
+import type { NodeOutput } from "../ssh";
+import type { Role } from "../spec";
+import { type GroupRole, type OpenstackPlan, type PortPlan, type SecurityRulePlan } from "../plan";
 
 export { openstackProvider, providerArgs, type OpenstackCredentials } from "./provider";
 

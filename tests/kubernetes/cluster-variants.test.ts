@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { KubeadmCluster } from "../../components/kubernetes/cluster";
 import { renderJoinTokenScript } from "../../components/kubernetes/node-scripts";
-import { asRoot } from "../../components/kubernetes/shell";
-import { formatFinding } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
+import { asRoot } from "../../components/shared/shell";
+import { formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
 import { LABS, nodeOutputs, planOf, raw } from "./fixtures";
 import { FAKE_CERT_KEY, fakeKubeconfig, Recorder, reveal, scriptOf, valueOf } from "./mocks";
 

@@ -4,10 +4,11 @@
 // modes that need one L2 segment.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Findings, formatFinding } from "../../components/lab/findings";
-import { loadLab, planLab } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
-import { validateKubernetesCluster } from "../../components/lab/validate-kubernetes";
+import { Findings, formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { planLab } from "../../components/plan/plan";
+import { labSpecSchema } from "../../components/spec/schema";
+import { validateKubernetesCluster } from "../../components/validate/kubernetes";
 import { LABS, planOf, raw, type Raw, type Scenario } from "./fixtures";
 
 /**

@@ -2,9 +2,9 @@
 // many mistakes that must all be reported in one run.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatFinding } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
-import { parseStackConfig } from "../../components/lab/stack-file";
+import { formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { parseStackConfig } from "../../components/spec/stack-file";
 import {
   assertFails,
   E,

@@ -2,7 +2,7 @@
 // files exactly as `render` and the program read them.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadLab } from "../../components/lab/plan";
+import { loadLab } from "../../components/load";
 import { load, loadStack, stackRaw, STACKS, W, warningsOf } from "./helpers";
 
 const PUBLIC_A = W(

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
 import { renderDomainXslt } from "../../components/libvirt/domain-xslt";
 import {

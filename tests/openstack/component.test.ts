@@ -3,9 +3,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { planLab, type LabPlan } from "../../components/plan/plan";
+import { labSpecSchema } from "../../components/spec/schema";
 import { B, D, TEST_PUBLIC_KEY, plan, rawScenario, withCni, type Raw } from "./fixtures";
 import { T, calls, childrenOf, installMocks, registered, settle, value } from "./mocks";
 

@@ -3,11 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  planOpenstack,
-  validateOpenstack,
-  type OpenstackPlan,
-} from "../../components/openstack/plan";
+import { planOpenstack, type OpenstackPlan } from "../../components/plan/openstack/plan";
+import { validateOpenstack } from "../../components/validate/openstack";
 import { EXPECTED_WORKER_1 } from "./expected-userdata";
 import { B, D, TEST_PUBLIC_KEY, plan, withCni } from "./fixtures";
 

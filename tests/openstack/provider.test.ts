@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { B, plan } from "./fixtures";
 import { T, childrenOf, installMocks, registered, settle, value } from "./mocks";
 

@@ -3,7 +3,7 @@
 // finding that names both fixes; the accepted variants plan cleanly.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatFinding } from "../../components/lab/findings";
+import { formatFinding } from "../../components/spec/findings";
 import { B, load, withCni } from "./fixtures";
 
 const MESSAGE =
