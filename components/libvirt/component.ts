@@ -20,6 +20,7 @@ import {
   type LibvirtVmPlan,
 } from "../plan";
 import { knownHostsFileOf } from "./known-hosts";
+import { sliceProblems } from "./slice";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
 
 export interface LibvirtLayerArgs {
@@ -104,7 +105,13 @@ export class LibvirtLayer extends pulumi.ComponentResource {
   constructor(name: string, args: LibvirtLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LIBVIRT_LAYER_TYPE, name, {}, opts);
     const { plan } = args;
-    this.checkPlan(plan);
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `LibvirtLayer args.plan is inconsistent: ${problems.join("; ")}`,
+        this,
+      );
+    }
     this.plan = plan;
     const missing = args.liveChecks ? missingImages(plan, existsSync) : [];
     if (missing.length > 0) {
@@ -161,31 +168,6 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       vms: this.vms,
       nodes: this.nodes,
     });
-  }
-
-  /** Refuse a slice whose parts do not fit together, before any child is registered. */
-  private checkPlan(plan: LibvirtPlan): void {
-    const problems = plan.hosts.flatMap((h) => {
-      const networks = new Set(h.networks.map((n) => n.key));
-      const images = new Set(h.images.map((i) => i.key));
-      return h.vms.flatMap((vm) => [
-        ...(vm.nics.length === 0 ? [`VM ${vm.name} has no planned NIC`] : []),
-        ...(images.has(vm.imageKey)
-          ? []
-          : [`VM ${vm.name} uses image ${vm.imageKey}, not planned`]),
-        ...vm.nics
-          .filter((n) => !networks.has(n.networkKey))
-          .map(
-            (n) => `VM ${vm.name} NIC ${n.index} is on ${n.networkKey}, not planned on ${h.host}`,
-          ),
-      ]);
-    });
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `LibvirtLayer args.plan is inconsistent: ${problems.join("; ")}`,
-        this,
-      );
-    }
   }
 
   /** Fails the preview when the host's VMs need more memory than libvirt says the host has. */

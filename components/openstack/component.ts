@@ -7,6 +7,7 @@ import * as cidr from "../shared";
 import type { NodeOutput } from "../ssh";
 import type { Role } from "../spec";
 import { type GroupRole, type OpenstackPlan, type PortPlan, type SecurityRulePlan } from "../plan";
+import { sliceProblems } from "./slice";
 
 export { openstackProvider, providerArgs, type OpenstackCredentials } from "./provider";
 
@@ -48,7 +49,13 @@ export class OpenstackLayer extends pulumi.ComponentResource {
   constructor(name: string, args: OpenstackLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:openstack:OpenstackLayer", name, {}, opts);
     const { plan, provider } = args;
-    this.checkPlan(plan);
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `OpenstackLayer args.plan is inconsistent: ${problems.join("; ")}`,
+        this,
+      );
+    }
     this.plan = plan;
     this.rules = plan.rules;
     const child: pulumi.CustomResourceOptions = { parent: this, provider };
@@ -222,33 +229,5 @@ export class OpenstackLayer extends pulumi.ComponentResource {
         floatingAddress: i.floatingAddress,
       })),
     });
-  }
-
-  /** Refuse a slice whose parts do not fit together, before any child is registered. */
-  private checkPlan(plan: OpenstackPlan): void {
-    const flavors = new Set(plan.flavors.map((f) => f.name));
-    const networks = new Set(plan.networks.map((n) => n.name));
-    const problems = plan.instances.flatMap((i) => [
-      ...(flavors.has(i.flavor) ? [] : [`instance ${i.name} uses flavor ${i.flavor}, not planned`]),
-      ...(i.ports.length === 0 ? [`instance ${i.name} has no port`] : []),
-      ...i.ports
-        .filter((p) => !networks.has(p.network))
-        .map((p) => `port ${p.key} is on network ${p.network}, not planned`),
-      ...i.ports
-        .filter((p) => p.floatingIp && !plan.floatingPool)
-        .map((p) => `port ${p.key} wants a floating IP but no floatingPool is planned`),
-    ]);
-    const instances = new Set(plan.instances.map((i) => i.name));
-    problems.push(
-      ...plan.nodes
-        .filter((n) => !instances.has(n.name))
-        .map((n) => `node ${n.name} is not a planned instance`),
-    );
-    if (problems.length > 0) {
-      throw new pulumi.ResourceError(
-        `OpenstackLayer args.plan is inconsistent: ${problems.join("; ")}`,
-        this,
-      );
-    }
   }
 }

@@ -92,13 +92,13 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
     mode = "tunnel-vxlan";
     reasons.push(
       `cilium native routing switched to tunnel-vxlan: nodes span ${subnets.length} L3 subnets (${subnets.join(", ")}) ` +
-        "and autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C)",
+        "and autoDirectNodeRoutes only reaches nodes on the same L2 segment",
     );
   }
   if (plugin === "calico" && spec.openstack.enabled && mode === "IPIP") {
     reasons.push(
       "calico IPIP Always on OpenStack: pod IPs never appear on Neutron ports, so anti-spoofing passes; " +
-        "the cluster security group allows IP protocol 4 from itself (post B)",
+        "the cluster security group allows IP protocol 4 from itself",
     );
   }
   const native = NATIVE_MODES.has(mode);
@@ -111,7 +111,7 @@ export function decideCni(spec: LabSpec, nodes: readonly NodeInfo[]): CniDecisio
   if (spec.kubernetes.podSubnet) {
     reasons.push(
       `pod pool ${podSubnet} is given to kubeadm (networking.podSubnet) and to ${plugin} alike, so node podCIDRs ` +
-        "are allocated from the pool the CNI uses (post D: Flannel failed with 'pod cidr not assigned')",
+        "are allocated from the pool the CNI uses (otherwise Flannel fails with 'pod cidr not assigned')",
     );
   }
   if (!spec.kubernetes.podSubnet)

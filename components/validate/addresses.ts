@@ -114,7 +114,7 @@ function checkOverlaps(spec: LabSpec, f: Findings) {
       f.warn(
         n.path,
         n.value,
-        "is not a private range: inside the lab it shadows real hosts on the internet (post A used the public 12.12.139.0/24)",
+        "is not a private range: inside the lab it shadows real hosts on the internet",
         "use a block from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10",
       );
     }

@@ -13,7 +13,7 @@ export function validateMtu(plan: PlanCore, f: Findings): void {
     f.error(
       "fabric.vmMtu",
       vmMtu,
-      `is above the ${planned} bytes the fabric carries (smallest underlay minus ${spec.fabric.mode} overhead): full-size packets would be black-holed while small pings pass (post A)`,
+      `is above the ${planned} bytes the fabric carries (smallest underlay minus ${spec.fabric.mode} overhead): full-size packets would be black-holed while small pings pass`,
       `remove it (labfabric plans ${planned}) or set it lower`,
     );
   }

@@ -77,7 +77,7 @@ export function validateOpenstack(plan: Pick<PlanCore, "spec" | "cni">): Finding
           `openstack.instances[${i}].nics`,
           inst.nics.map((n) => n.network),
           `no NIC is on a libvirt network of ${os.host}, so no routes to the peer hosts' subnets are added`,
-          `attach the instance to the OpenStack network that shares a CIDR with a libvirt network of ${os.host} (post D's ext-net)`,
+          `attach the instance to the OpenStack network that shares a CIDR with a libvirt network of ${os.host}`,
         );
       }
     });

@@ -158,7 +158,7 @@ function validateFabric(spec: LabSpec, f: Findings) {
       "fabric.rpFilter",
       1,
       "strict reverse-path filtering drops the asymmetric paths between hosts (overlay and routed replies)",
-      "use 2 (loose, the default) or 0 (off, as the seed posts did)",
+      "use 2 (loose, the default) or 0 (off)",
     );
   }
   if (fabric.mode === "vxlan" && !fabric.vmSubnet) {
@@ -175,7 +175,7 @@ function validateFabric(spec: LabSpec, f: Findings) {
         f.error(
           `hosts[${i}].internalAddress`,
           undefined,
-          "is required in routed mode (post D's 10.10.10.x)",
+          "is required in routed mode: it is the host's address on the network the hosts route each other's subnets over",
           "set e.g. 10.10.10.1/24",
         );
       }
@@ -275,7 +275,7 @@ function validateKubernetes(plan: PlanCore, f: Findings) {
     f.error(
       "kubernetes.podSubnet",
       undefined,
-      "is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned' (post D)",
+      "is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned'",
       `set it (Flannel's usual ${d.FLANNEL_DEFAULT_POD_CIDR}); labfabric passes the same value to kubeadm and Flannel`,
     );
   }
@@ -283,7 +283,7 @@ function validateKubernetes(plan: PlanCore, f: Findings) {
   if (!decision) return;
   const subnets = distinctSubnets(nodes);
   if (plugin === "cilium" && decision.requestedMode === "native" && subnets.length > 1) {
-    const msg = `native routing with nodes in ${subnets.length} L3 subnets (${subnets.join(", ")}): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C)`;
+    const msg = `native routing with nodes in ${subnets.length} L3 subnets (${subnets.join(", ")}): autoDirectNodeRoutes only reaches nodes on the same L2 segment`;
     if (k.cni.onNativeAcrossSubnets === "refuse") {
       f.error(
         "kubernetes.cni.mode",
@@ -306,7 +306,7 @@ function validateKubernetes(plan: PlanCore, f: Findings) {
     f.error(
       "kubernetes.cni.mode",
       decision.mode,
-      "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails (post B)",
+      "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails",
       plugin !== "calico"
         ? "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs"
         : decision.mode.startsWith("VXLAN")

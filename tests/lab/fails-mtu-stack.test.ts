@@ -24,7 +24,7 @@ describe("MTU", () => {
         E(
           "fabric.vmMtu",
           "1500",
-          "is above the 1450 bytes the fabric carries (smallest underlay minus vxlan overhead): full-size packets would be black-holed while small pings pass (post A)",
+          "is above the 1450 bytes the fabric carries (smallest underlay minus vxlan overhead): full-size packets would be black-holed while small pings pass",
           "remove it (labfabric plans 1450) or set it lower",
         ),
       ],

@@ -168,7 +168,10 @@ describe("allowed-address-pairs", () => {
       plan(B, withCni("calico", "IPIPCrossSubnet", { allowedAddressPairs: true })),
     );
     assert.deepEqual(pairsOf(os), Array(4).fill([["172.16.0.0/16", "10.32.0.0/16"]]));
-    assert.match(os.reasons.join("\n"), /allowed-address-pairs.*post B/);
+    assert.match(
+      os.reasons.join("\n"),
+      /allowed-address-pairs.*alternative to encapsulating pod traffic/,
+    );
   });
 
   for (const [plugin, mode] of [

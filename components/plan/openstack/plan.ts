@@ -277,7 +277,7 @@ export function planOpenstack(plan: PlanCore): OpenstackPlan {
       : [];
   if (pairs.length) {
     reasons.push(
-      `${plan.cni?.plugin} ${plan.cni?.mode} routes pod IPs natively: each node's first port (its node-ip NIC, which carries pod traffic) allows ${pairs.join(" and ")} as allowed-address-pairs so Neutron anti-spoofing passes them (post B's alternative fix)`,
+      `${plan.cni?.plugin} ${plan.cni?.mode} routes pod IPs natively: each node's first port (its node-ip NIC, which carries pod traffic) allows ${pairs.join(" and ")} as allowed-address-pairs so Neutron anti-spoofing passes them (the alternative to encapsulating pod traffic)`,
     );
   }
 
@@ -334,7 +334,7 @@ export function planOpenstack(plan: PlanCore): OpenstackPlan {
   if (routed) {
     const r = routed.userData.routes;
     reasons.push(
-      `routed lab: instances route ${r.map((x) => x.to).join(", ")} via ${r[0].via}, the libvirt gateway of ${os.host}'s network ${r[0].nicCidr} (post D)`,
+      `routed lab: instances route ${r.map((x) => x.to).join(", ")} via ${r[0].via}, the libvirt gateway of ${os.host}'s network ${r[0].nicCidr}`,
     );
   }
 
