@@ -4,8 +4,9 @@
 // the same way, then down.sh everywhere to start the next repetition from a clean host.
 // Repetitions alternate which mode goes first. Every apply is checked: the first host reaches
 // the last host's bridge address over the fabric, and the re-apply reports no change.
-import { formatReport } from "../components/lab/findings";
-import { loadLab, type LabPlan } from "../components/lab/plan";
+import { formatReport } from "../components/spec/findings";
+import { loadLab } from "../components/load";
+import { type LabPlan } from "../components/plan/plan";
 import { renderDownScript, renderUpScript } from "../components/host-fabric/scripts";
 import { addHost, addSwitch, reaches, type NetnsLab } from "../tests/netns";
 import { fmt, median, newLab, shAsync, table, tempDir } from "./lib";

@@ -8,8 +8,9 @@
 // Goodput (section 1) is in goodput.ts.
 // Correctness (section 2) is in mtu-sweep.ts.
 import type { ChildProcess } from "node:child_process";
-import { formatReport } from "../components/lab/findings";
-import { loadLab, type LabPlan } from "../components/lab/plan";
+import { formatReport } from "../components/spec/findings";
+import { loadLab } from "../components/load";
+import { type LabPlan } from "../components/plan/plan";
 import { renderUpScript } from "../components/host-fabric/scripts";
 import {
   addFakeLibvirtNetwork,

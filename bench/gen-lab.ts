@@ -2,8 +2,8 @@
 // fabric subnet, V VMs spread round-robin over the hosts on the fabric network, and optionally
 // a kubeadm cluster (one control plane, every other VM a worker; Calico, a /12 pod pool).
 // VM addresses are left to the planner (allocated from the subnet) unless `explicitAddresses`.
-import * as cidr from "../components/lab/cidr";
-import type { LabSpecInput } from "../components/lab/schema";
+import * as cidr from "../components/shared/cidr";
+import type { LabSpecInput } from "../components/spec/schema";
 
 export interface GenOptions {
   hosts: number;

@@ -2,7 +2,7 @@
 // peak memory of a render is. BENCHMARKS.md section 4.
 //   node --expose-gc --import tsx bench/heap-phases.ts <hosts> <vms>
 import * as pulumi from "@pulumi/pulumi";
-import { loadLab } from "../components/lab/plan";
+import { loadLab } from "../components/load";
 import { generateLab } from "./gen-lab";
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -2,9 +2,9 @@
 // generate the lab, `loadLab` it (parse + validate + plan), then evaluate the whole program
 // through Pulumi's mock runtime (`registeredResources`). Prints one JSON line.
 //   node --import tsx bench/scale-child.ts <hosts> <vms> <kubernetes 0|1> <explicit 0|1> <eval 0|1>
-import { planVmNics } from "../components/lab/addresses";
-import { formatReport } from "../components/lab/findings";
-import { loadLab } from "../components/lab/plan";
+import { planVmNics } from "../components/plan/addresses";
+import { formatReport } from "../components/spec/findings";
+import { loadLab } from "../components/load";
 import { renderUpScript } from "../components/host-fabric/scripts";
 import { countDependencies } from "../scripts/dependencies";
 import { registeredResources } from "../scripts/resources";
@@ -16,7 +16,7 @@ export interface ScaleSample {
   kubernetes: boolean;
   explicitAddresses: boolean;
   loadMs: number;
-  /** One planVmNics call alone (loadLab makes three: two in validation, one in the plan). */
+  /** One planVmNics call alone (loadLab makes one, in planLab; validation reads plan.vmNics). */
   vmNicsMs: number;
   evalMs?: number;
   resources?: number;

@@ -2,10 +2,11 @@
 // input the whole report is raised before any resource is registered.
 import { existsSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { formatReport } from "./lab/findings";
-import { loadLab, type LabPlan } from "./lab/plan";
-import { labSpecSchema, SECRET_KEYS } from "./lab/schema";
-import { combineFindings, readStackFile } from "./lab/stack-file";
+import { formatReport } from "./spec";
+import { loadLab } from "./load";
+import { type LabPlan } from "./plan";
+import { labSpecSchema, SECRET_KEYS } from "./spec";
+import { combineFindings, readStackFile } from "./spec";
 
 // The SDK knows which config values arrived encrypted but does not export it in its typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped internal module

@@ -1,7 +1,7 @@
 // Stack outputs: what each layer applied, in a shape a later stack or a person can read.
 // The kubeconfig stays a secret (`pulumi stack output kubeconfig --show-secrets`).
 import * as pulumi from "@pulumi/pulumi";
-import type { LabPlan } from "./lab/plan";
+import type { LabPlan } from "./plan";
 import type { LabStack } from "./stack";
 
 export function labOutputs(plan: LabPlan, lab: LabStack) {

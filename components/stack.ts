@@ -2,18 +2,18 @@
 // outputs feeding the next. index.ts calls this with the validated plan; `npm run render`
 // calls it under Pulumi's mock runtime to list every resource without an engine.
 import * as pulumi from "@pulumi/pulumi";
-import { CniRelease } from "./cni/component";
+import { CniRelease } from "./cni";
 import type { LabSecrets } from "./config";
-import { HostFabric } from "./host-fabric/component";
-import { KubeadmCluster } from "./kubernetes/cluster";
-import * as cidr from "./lab/cidr";
-import type { NodeOutput } from "./lab/node-outputs";
-import type { LabPlan } from "./lab/plan";
-import { dialedHosts, hasLibvirtLayer } from "./lab/validate-ssh";
-import { LibvirtLayer } from "./libvirt/component";
-import { OpenstackLayer, openstackProvider } from "./openstack/component";
-import { hostAccess, nodesWithHostKeys } from "./ssh/access";
-import { stackCredentials } from "./openstack/credentials";
+import { HostFabric } from "./host-fabric";
+import { KubeadmCluster } from "./kubernetes";
+import * as cidr from "./shared";
+import type { NodeOutput } from "./ssh";
+import type { LabPlan } from "./plan";
+import { dialedHosts, hasLibvirtLayer } from "./plan";
+import { LibvirtLayer } from "./libvirt";
+import { OpenstackLayer, openstackProvider } from "./openstack";
+import { hostAccess, nodesWithHostKeys } from "./ssh";
+import { stackCredentials } from "./openstack";
 
 export interface LabStack {
   fabric: HostFabric[];
@@ -84,7 +84,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
   try {
     if (libvirtLayer) {
       stack.libvirt = new LibvirtLayer("libvirt", {
-        plan,
+        plan: plan.libvirt,
         fabric,
         hostKeys: hosts.keys,
         liveChecks: live.hosts,
@@ -103,7 +103,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
           applicationCredentialSecret: secrets.openstackApplicationCredentialSecret,
         })
       : undefined;
-    stack.openstack = new OpenstackLayer("openstack", { plan, provider });
+    stack.openstack = new OpenstackLayer("openstack", { plan: plan.openstack, provider });
   }
   if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = nodesWithHostKeys(

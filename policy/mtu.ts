@@ -27,7 +27,7 @@ export const CLOUD_INIT_DISK = "libvirt:index/cloudInitDisk:CloudInitDisk";
 export const OPENSTACK_INSTANCE = "openstack:compute/instance:Instance";
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** Bytes each encapsulation adds (components/lab/defaults.ts ENCAP_OVERHEAD). */
+/** Bytes each encapsulation adds (components/spec/defaults.ts ENCAP_OVERHEAD). */
 export const VXLAN_OVERHEAD = 50;
 export const CALICO_OVERHEAD: Readonly<Record<string, number>> = {
   IPIP: 20,
@@ -65,7 +65,7 @@ export function cloudInitNicMtus(networkConfig: string | undefined): number[] {
     .filter((m): m is number => typeof m === "number");
 }
 
-/** MTUs the instance's boot script sets (components/openstack/userdata.ts), in NIC order. */
+/** MTUs the instance's boot script sets (components/plan/openstack/userdata.ts), in NIC order. */
 export function userDataNicMtus(userData: string | undefined): number[] {
   return [...(userData ?? "").matchAll(/ip link set dev "\$dev" mtu (\d+)/g)].map((m) =>
     Number(m[1]),

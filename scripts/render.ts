@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { formatReport } from "../components/lab/findings";
-import { planMarkdown } from "../components/lab/plan-markdown";
-import { loadLab } from "../components/lab/plan";
-import { combineFindings, readStackFile } from "../components/lab/stack-file";
+import { formatReport } from "../components/spec/findings";
+import { planMarkdown } from "../components/views/plan-markdown";
+import { loadLab } from "../components/load";
+import { combineFindings, readStackFile } from "../components/spec/stack-file";
 import { renderHostScripts } from "../components/host-fabric/scripts";
 import { registeredResources } from "./resources";
 

@@ -3,7 +3,7 @@
 // secret input redacted. This is what `npm run render` writes to resources.json.
 import * as pulumi from "@pulumi/pulumi";
 import type { LabSecrets } from "../components/config";
-import type { LabPlan } from "../components/lab/plan";
+import type { LabPlan } from "../components/plan/plan";
 
 /** Marks a value the SDK serialized as a secret. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

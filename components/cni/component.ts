@@ -3,10 +3,10 @@
 // it (kubernetes.proof, the default) and the caller hands over the control plane.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ControlPlaneAccess } from "../kubernetes/cluster";
-import { contentHash } from "../kubernetes/shell";
-import { DEFAULT_API_PORT } from "../lab/defaults";
-import type { LabPlan } from "../lab/plan";
+import type { ControlPlaneAccess } from "../kubernetes";
+import { contentHash } from "../shared";
+import { DEFAULT_API_PORT } from "../spec";
+import type { LabPlan } from "../plan";
 import { knownValues, plannedInputs } from "./known-values";
 import { CniProof } from "./proof";
 import type { ProofOptions } from "./proof-script";

@@ -3,8 +3,8 @@
 // creation (an instance's address) is an Output. A reviewer reading `npm run render` or
 // `pulumi preview` sees every value that is known before `up`.
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_API_PORT } from "../lab/defaults";
-import type { LabPlan } from "../lab/plan";
+import { DEFAULT_API_PORT } from "../spec";
+import type { LabPlan } from "../plan";
 import { cniValues, type ValueInputs, type Values } from "./values";
 
 /** What the plan alone knows of the values' inputs: undefined where creation assigns it. */

@@ -3,10 +3,10 @@
 // every node. Small packets passing while full-size ones vanish is post A's black hole; this
 // is the check no other tool runs. Pure: the script text is tested as a string.
 import { stringify } from "yaml";
-import { CLUSTER_DOMAIN } from "../kubernetes/kubeadm-config";
-import { ADMIN_CONF } from "../kubernetes/node-scripts";
-import { script, shq } from "../kubernetes/shell";
-import type { LabPlan } from "../lab/plan";
+import { CLUSTER_DOMAIN } from "../kubernetes";
+import { ADMIN_CONF } from "../kubernetes";
+import { script, shq } from "../shared";
+import type { LabPlan } from "../plan";
 
 /**
  * The probe image needs iputils `ping` (for `-M do`, the DF bit) and `nslookup`. BusyBox's

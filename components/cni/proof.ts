@@ -3,10 +3,10 @@
 // pair that cannot carry full-size DF packets, and the DNS lookups that fail.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_CONF } from "../kubernetes/node-scripts";
-import { asRoot, contentHash, script, shq } from "../kubernetes/shell";
-import type { LabPlan } from "../lab/plan";
-import type { Connection } from "../ssh/connection";
+import { ADMIN_CONF } from "../kubernetes";
+import { asRoot, contentHash, script, shq } from "../shared";
+import type { LabPlan } from "../plan";
+import type { Connection } from "../ssh";
 import { PROOF_NAMESPACE, renderProofScript, type ProofOptions } from "./proof-script";
 
 export interface CniProofArgs {

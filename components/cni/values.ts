@@ -15,10 +15,10 @@ import {
   CILIUM_VXLAN_PORT,
   GENEVE_PORT,
   FLANNEL_VXLAN_PORT,
-} from "../lab/defaults";
-import type { CniDecision } from "../lab/cni";
-import type { LabPlan } from "../lab/plan";
-import { NODE_POD_MASK } from "../lab/validate-kubernetes";
+} from "../spec";
+import type { CniDecision } from "../plan";
+import type { LabPlan } from "../plan";
+import { NODE_POD_MASK } from "../spec";
 
 export type Values = Record<string, unknown>;
 

@@ -4,8 +4,8 @@
 // same device names: the old down.sh must run before the new up.sh (e.g. a VNI change).
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostFabricPlan } from "../lab/fabric";
-import type { Connection } from "../ssh/connection";
+import type { HostFabricPlan } from "../plan";
+import type { Connection } from "../ssh";
 import { fabricSummary, type FabricSummary } from "./rules";
 import { renderHostFabric } from "./scripts";
 

@@ -1,8 +1,8 @@
 // The device, address, route and sysctl steps of apply.sh, rendered from the plan.
 // vxlan mode: bridge + VXLAN device (recreated when its parameters differ), flood entries,
 // the host's bridge address. routed mode: the internal address and the routes to the peers.
-import type { HostFabricPlan, VxlanPlan } from "../lab/fabric";
-import { shq } from "./shell";
+import type { HostFabricPlan, VxlanPlan } from "../plan";
+import { shq } from "../shared";
 
 function checkUnderlay(plan: HostFabricPlan): string {
   const u = plan.underlay;

@@ -4,10 +4,10 @@
 // routed mode: openings in libvirt's NAT firewall, iptables backend (LIBVIRT_FWI/FWO/PRT)
 // or nftables backend (table ip libvirt_network), detected on the host.
 // Every rule carries the comment "labfabric:<lab>"; down.sh removes exactly those.
-import type { HostFabricPlan } from "../lab/fabric";
+import type { HostFabricPlan } from "../plan";
 import { CORE_LIB, header } from "./lib";
 import { iptablesRules, LIBVIRT_CHAINS, libvirtOpenings, type LibvirtOpening } from "./rules";
-import { sections, shq } from "./shell";
+import { sections, shq } from "../shared";
 
 export const FIREWALL_LIB = String.raw`lf_have_iptables() { command -v iptables >/dev/null 2>&1; }
 lf_have_nft() { command -v nft >/dev/null 2>&1; }

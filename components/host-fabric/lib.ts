@@ -2,8 +2,9 @@
 // owner markers, and idempotent "ensure" helpers for links, addresses, routes, FDB entries,
 // sysctls and files. Static POSIX sh text (no plan values inside); the values arrive as
 // single-quoted arguments from the renderers.
-import type { HostFabricPlan } from "../lab/fabric";
-import { hostPaths, ruleTag, shq } from "./shell";
+import type { HostFabricPlan } from "../plan";
+import { hostPaths, ruleTag } from "./paths";
+import { shq } from "../shared";
 import { labfabricChain } from "./rules";
 
 /** `#!/bin/sh`, `set -eu` and the variables every script reads. */

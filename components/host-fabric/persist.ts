@@ -1,8 +1,9 @@
 // Persistence across reboots and libvirt network restarts: a systemd unit that re-runs the
 // idempotent apply script at boot, a libvirt network hook that re-runs only the firewall
 // part, and a sysctl.d file. Why not NetworkManager or systemd-networkd: see README.md.
-import type { HostFabricPlan } from "../lab/fabric";
-import { hostPaths, shq } from "./shell";
+import type { HostFabricPlan } from "../plan";
+import { hostPaths } from "./paths";
+import { shq } from "../shared";
 
 export function renderSysctlConf(plan: HostFabricPlan): string {
   return [

@@ -1,6 +1,6 @@
 // The firewall/NAT rules a host gets, as data: rendered into the scripts (firewall.ts) and
 // listed as readable outputs of the component. Pure; no Pulumi, no shell.
-import type { HostFabricPlan } from "../lab/fabric";
+import type { HostFabricPlan } from "../plan";
 
 /** A rule in the host's own iptables tables (vxlan mode: egress for the VM subnet). */
 export interface IptablesRule {

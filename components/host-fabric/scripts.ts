@@ -5,8 +5,8 @@
 //           boot by the unit. Converges from any partial state.
 //   down.sh removes exactly what up.sh added (owner markers + the lab's rule comment),
 //           restores recorded sysctls, removes its files. Idempotent; safe if up never ran.
-import { contentHash } from "../shell";
-import type { HostFabricPlan } from "../lab/fabric";
+import { contentHash } from "../shared";
+import type { HostFabricPlan } from "../plan";
 import { renderDeviceSteps, renderSysctlSteps } from "./devices";
 import {
   FIREWALL_DOWN_LIB,
@@ -16,7 +16,8 @@ import {
 } from "./firewall";
 import { CORE_LIB, header, NET_LIB, UNDO_LIB } from "./lib";
 import { renderLibvirtHook, renderSysctlConf, renderSystemdUnit } from "./persist";
-import { heredoc, hostPaths, sections, shq } from "./shell";
+import { heredoc, sections, shq } from "../shared";
+import { hostPaths } from "./paths";
 
 /** systemctl only on a real host: root "/" and systemd running as PID 1. */
 const SYSTEMD_HERE = '[ "$LF_ROOT" = / ] && [ -d /run/systemd/system ]';

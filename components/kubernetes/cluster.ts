@@ -10,11 +10,9 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Findings, formatReport } from "../lab/findings";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { LabPlan } from "../lab/plan";
-import { validateKubernetesCluster } from "../lab/validate-kubernetes";
-import { sshConnection, type Connection } from "../ssh/connection";
+import type { NodeOutput } from "../ssh";
+import type { LabPlan } from "../plan";
+import { sshConnection, type Connection } from "../ssh";
 import type { FirewalldPolicy } from "./defaults";
 import {
   controlPlaneLayout,
@@ -40,7 +38,7 @@ import {
   renderRegisterScript,
   renderResetScript,
 } from "./node-scripts";
-import { asRoot, contentHash } from "./shell";
+import { asRoot, contentHash } from "../shared";
 
 export interface KubeadmClusterArgs {
   plan: LabPlan;
@@ -271,9 +269,6 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         this,
       );
     }
-    const f = new Findings();
-    validateKubernetesCluster(plan.spec, f);
-    if (f.errors.length > 0) throw new pulumi.ResourceError(formatReport(f.errors), this);
     const handed = new Set(args.nodes.map((n) => n.name));
     const planned = new Set(plan.nodes.map((n) => n.name));
     const missing = [...planned].filter((n) => !handed.has(n));

@@ -1,7 +1,7 @@
 // Defaults of the Kubernetes layer, each with the reason it was chosen. Lab-wide defaults
 // (versions, subnets, ports, charts) stay in ../lab/defaults.ts; these only concern how
 // kubeadm, the runtime and the packages are put on a node.
-import { HOST_STATE_DIR } from "../lab/defaults";
+import { HOST_STATE_DIR } from "../spec";
 
 /** Where the rendered kubeadm configs are written on a node (kept for `kubeadm upgrade`/debugging). */
 export const KUBEADM_DIR = `${HOST_STATE_DIR}/kubeadm`;

@@ -16,9 +16,9 @@
 //   patch than the installed kubelet; "v1.32.0" would pin an old patch the packages no
 //   longer match.
 import { stringify } from "yaml";
-import * as cidr from "../lab/cidr";
-import { DEFAULT_API_PORT } from "../lab/defaults";
-import type { LabPlan } from "../lab/plan";
+import * as cidr from "../shared";
+import { DEFAULT_API_PORT } from "../spec";
+import type { LabPlan } from "../plan";
 import { CRI_SOCKETS } from "./defaults";
 
 /** A node with its addresses resolved (the machine layers hand them over as outputs). */

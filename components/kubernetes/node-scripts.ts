@@ -12,8 +12,8 @@
 //   6 the kernel modules the CNI's encapsulation needs (vxlan / geneve / ipip)
 // then `kubeadm init` (first control plane) or `kubeadm join` (everyone else), and the
 // registration step on the first control plane that waits for the node and labels workers.
-import type { PortRule } from "../lab/cni";
-import type { LabPlan } from "../lab/plan";
+import type { PortRule } from "../plan";
+import type { LabPlan } from "../plan";
 import {
   CLOUD_INIT_TIMEOUT_SECONDS,
   DEFAULT_FIREWALLD_POLICY,
@@ -26,7 +26,7 @@ import {
 } from "./defaults";
 import { kubernetesVersionLabel } from "./kubeadm-config";
 import { packages } from "./packages";
-import { fail, script, shq, writeFile } from "./shell";
+import { fail, script, shq, writeFile } from "../shared";
 
 export type NodeRole = "control-plane" | "worker";
 

@@ -1,9 +1,9 @@
 // Step 5 of the node prerequisites: the container runtime (containerd or CRI-O) and
 // kubelet/kubeadm/kubectl pinned to the lab's minor from pkgs.k8s.io, for dnf (Rocky/RHEL, as
 // in the posts) and apt (Debian/Ubuntu) hosts.
-import type { LabPlan } from "../lab/plan";
+import type { LabPlan } from "../plan";
 import { CRIO_PACKAGES_URL, DOCKER_RPM_BASE, K8S_PACKAGES_URL } from "./defaults";
-import { fail, shq, writeFile } from "./shell";
+import { fail, shq, writeFile } from "../shared";
 
 function dnfRepo(
   id: string,

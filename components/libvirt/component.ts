@@ -1,33 +1,31 @@
 // The libvirt layer: per host one explicit provider (never the ambient default), the networks
 // to create (adopted ones are only attached by name), one base image volume per image, and per
 // VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
-// pure plan in plan.ts; a lab that fails validation is refused before any child is registered.
+// lab plan's libvirt slice (plan.ts, planned by planLab); the lab was validated before the plan
+// reached here, so the layer only checks its own argument.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { formatReport, type Finding } from "../lab/findings";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { LabPlan } from "../lab/plan";
-import type { Role } from "../lab/schema";
-import { validateLab } from "../lab/validate";
-import { libvirtFindings } from "../lab/validate-libvirt";
-import type { SshTarget } from "../ssh/connection";
+import type { NodeOutput } from "../ssh";
+import type { Role } from "../spec";
+import type { SshTarget } from "../ssh";
 import { domainArgs } from "./domain-args";
 import { memoryOverHost, missingImages } from "./images";
 import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
 import {
-  planLibvirt,
   type LibvirtHostPlan,
   type LibvirtNetworkPlan,
   type LibvirtPlan,
   type LibvirtVmPlan,
-} from "./plan";
+} from "../plan";
 import { knownHostsFileOf } from "./known-hosts";
+import { sliceProblems } from "./slice";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
 
 export interface LibvirtLayerArgs {
-  plan: LabPlan;
+  /** The lab plan's libvirt slice (LabPlan.libvirt). */
+  plan: LibvirtPlan;
   /**
    * The host-fabric resources each host's VMs need first (the fabric bridge must exist before a
    * domain attaches to it), by host name. Domains and bridge-mode networks depend on them;
@@ -37,7 +35,7 @@ export interface LibvirtLayerArgs {
   fabric?: Readonly<Record<string, readonly pulumi.Resource[]>>;
   /**
    * Private key FILE the provider reads where `pulumi` runs (unencrypted: 0.8.1 cannot ask for
-   * a passphrase). Unset: `libvirt.sshKeyFile` of the lab, else ssh-agent (SSH_AUTH_SOCK), which
+   * a passphrase). Unset: the plan's `sshKeyFile` (libvirt.sshKeyFile), else ssh-agent (SSH_AUTH_SOCK), which
    * also takes protected keys. Only the path enters the provider URI, never the key.
    */
   sshKeyFile?: string;
@@ -57,8 +55,6 @@ export interface LibvirtLayerArgs {
    * whose memory exceeds what libvirt reports for their host.
    */
   liveChecks?: boolean;
-  /** Resolvers of static-address VMs (fabric bridge); default DEFAULT_VM_NAMESERVERS. */
-  nameservers?: readonly string[];
   /**
    * How the next layer reaches a VM over SSH: "via-host" (default) jumps through the VM's
    * bare-metal host, which always has a route to its VMs; "direct" when the VM subnets are
@@ -87,13 +83,6 @@ export interface LibvirtVmOutput {
   addresses: pulumi.Output<Record<string, string>>;
 }
 
-function warnOnce(finding: Finding, plan: LabPlan, parent: pulumi.Resource) {
-  const already = plan.warnings.some(
-    (w) => w.path === finding.path && w.message === finding.message,
-  );
-  if (!already) pulumi.log.warn(formatReport([finding]), parent);
-}
-
 export class LibvirtLayer extends pulumi.ComponentResource {
   public readonly plan: LibvirtPlan;
   /** The provider of each managed host, by host name. */
@@ -115,27 +104,23 @@ export class LibvirtLayer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LibvirtLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LIBVIRT_LAYER_TYPE, name, {}, opts);
-    const lab = args.plan;
-    const findings = [...validateLab(lab.spec, lab.lab).errors, ...libvirtFindings(lab.spec)];
-    const errors = findings.filter((f) => f.severity === "error");
-    if (errors.length > 0) {
+    const { plan } = args;
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
       throw new pulumi.ResourceError(
-        `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${formatReport(errors)}`,
+        `LibvirtLayer args.plan is inconsistent: ${problems.join("; ")}`,
         this,
       );
     }
-    findings.forEach((w) => warnOnce(w, lab, this));
-
-    const plan = planLibvirt(lab, { nameservers: args.nameservers });
     this.plan = plan;
     const missing = args.liveChecks ? missingImages(plan, existsSync) : [];
     if (missing.length > 0) {
       throw new pulumi.ResourceError(
-        `labfabric: the libvirt layer refuses lab ${lab.lab}; nothing was created.\n${missing.join("\n")}`,
+        `labfabric: the libvirt layer refuses lab ${plan.lab}; nothing was created.\n${missing.join("\n")}`,
         this,
       );
     }
-    const keyFile = args.sshKeyFile ?? lab.spec.libvirt.sshKeyFile;
+    const keyFile = args.sshKeyFile ?? plan.sshKeyFile;
     const auth: LibvirtSshAuth = keyFile ? { method: "keyfile", keyFile } : { method: "agent" };
     const managed = plan.hosts.filter((h) => h.managed);
     this.hostKeys = Object.fromEntries(
@@ -150,7 +135,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         return [h.host, pulumi.output(key)];
       }),
     );
-    const knownHostsFile = resolve(args.knownHostsFile ?? `.lab/${lab.lab}/libvirt_known_hosts`);
+    const knownHostsFile = resolve(args.knownHostsFile ?? `.lab/${plan.lab}/libvirt_known_hosts`);
     // Written once every key is known (a learned key: after its first scan; then from state).
     const knownHosts = knownHostsFileOf(
       knownHostsFile,

@@ -1,23 +1,13 @@
 // Defaults of the libvirt layer, each with the reason it was chosen. Lab-wide defaults (MTU,
 // pool name, VM user) live in ../lab/defaults.ts and the schema; these only concern how the
-// layer drives terraform-provider-libvirt 0.8.1 and what it writes into the guests.
+// layer drives terraform-provider-libvirt 0.8.1. What the libvirt plan writes into the guests
+// (resolvers, swap, disk units) is in ../plan/libvirt/defaults.ts.
 
 /** Resource type of the component. */
 export const LIBVIRT_LAYER_TYPE = "labfabric:libvirt:LibvirtLayer";
 
-/**
- * Resolvers for NICs with a static address (the fabric bridge has no libvirt dnsmasq). Public
- * anycast resolvers, because a VM on the fabric reaches out through the host's masquerade and
- * nothing on the bridge answers DNS. Override with `LibvirtLayerArgs.nameservers` (offline labs:
- * the lab's own resolver). NICs on nat/route/open networks get DNS from libvirt's dnsmasq.
- */
-export const DEFAULT_VM_NAMESERVERS: readonly string[] = ["1.1.1.1", "9.9.9.9"];
-
 /** SSH port of the guests (cloud images run sshd on 22). */
 export const VM_SSH_PORT = 22;
-
-/** 1 GiB in bytes: `Volume.size` is in bytes, the spec's `diskGiB` in GiB. */
-export const GIB = 1024 ** 3;
 
 /**
  * Console on the first serial port as a pty: `virsh console <vm>` works without graphics, and
@@ -42,15 +32,6 @@ export const GRAPHICS = {
   listenType: "address",
   listenAddress: "127.0.0.1",
 } as const;
-
-/** Commands that keep swap off for good: kubelet refuses to start with swap on (post D). */
-export const SWAP_OFF_COMMANDS: readonly (readonly string[])[] = [
-  ["swapoff", "-a"],
-  // Comment out swap lines in fstab (idempotent: commented lines start with '#').
-  ["sed", "-i", "-E", "/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/", "/etc/fstab"],
-  // Swap units that fstab does not list (zram-generator, GPT auto-discovery) hang off swap.target.
-  ["systemctl", "mask", "swap.target"],
-];
 
 /**
  * How long creating a domain may take. A domain on a DHCP network waits for its lease

@@ -4,7 +4,7 @@ import type * as libvirt from "@pulumi/libvirt";
 import type * as pulumi from "@pulumi/pulumi";
 import { CPU_MODE, GRAPHICS, SERIAL_CONSOLE } from "./defaults";
 import { renderDomainXslt } from "./domain-xslt";
-import type { LibvirtPlan, LibvirtVmPlan } from "./plan";
+import type { LibvirtPlan, LibvirtVmPlan } from "../plan";
 
 export interface DomainRefs {
   rootVolumeId: pulumi.Input<string>;

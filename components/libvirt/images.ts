@@ -1,6 +1,6 @@
 // Live check of the libvirt layer's base images, kept apart from the static validation (which
 // must pass on any machine: CI renders every lab offline). Pure but for the injected `exists`.
-import type { LibvirtHostPlan, LibvirtPlan } from "./plan";
+import type { LibvirtHostPlan, LibvirtPlan } from "../plan";
 
 /**
  * Base images given as a local path or file:// URL are read where `pulumi` runs: one that is not

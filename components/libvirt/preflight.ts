@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Client, type ConnectConfig } from "ssh2";
-import type { LabSpec } from "../lab/schema";
-import type { SshTarget } from "../ssh/connection";
+import type { LibvirtPlan } from "../plan";
+import type { SshTarget } from "../ssh";
 
 /** Read-only: prints one word per capability the host has. */
 export const KVM_PROBE =
@@ -143,13 +143,27 @@ export async function kvmPreflight(
   return results.filter((r): r is string => r !== undefined);
 }
 
-/** The hosts that get a VM under `domainType: kvm`, with their pinned keys (if any). */
-export function kvmCheckTargets(spec: LabSpec): KvmCheckTarget[] {
-  if (spec.libvirt.domainType !== "kvm") return [];
-  const withVms = new Set(spec.vms.map((v) => v.host));
-  return spec.hosts.flatMap((h, i) =>
-    withVms.has(h.name) ? [{ host: h.name, key: `hosts[${i}].ssh`, ssh: h.ssh }] : [],
+/**
+ * The hosts that get a VM under `domainType: kvm`, with their pinned keys (if any). The libvirt
+ * plan has one entry per lab host, in the config's order: its index is the key's.
+ */
+export function kvmCheckTargets(plan: Pick<LibvirtPlan, "domainType" | "hosts">): KvmCheckTarget[] {
+  if (plan.domainType !== "kvm") return [];
+  return plan.hosts.flatMap((h, i) =>
+    h.vms.length > 0 ? [{ host: h.host, key: `hosts[${i}].ssh`, ssh: sshOf(h.ssh) }] : [],
   );
+}
+
+/** A pinned key is a plain string in the plan; a learned one is not known before up. */
+function sshOf(ssh: SshTarget): KvmCheckTarget["ssh"] {
+  const pinned = (k: unknown) => (typeof k === "string" && k !== "" ? k : undefined);
+  return {
+    address: ssh.address,
+    port: ssh.port,
+    user: ssh.user,
+    hostKey: pinned(ssh.hostKey),
+    ...(ssh.jump ? { jump: { ...ssh.jump, hostKey: pinned(ssh.jump.hostKey) } } : {}),
+  };
 }
 
 /**
@@ -158,15 +172,15 @@ export function kvmCheckTargets(spec: LabSpec): KvmCheckTarget[] {
  * ssh-agent the provider itself would use.
  */
 export async function libvirtPreflight(
-  spec: LabSpec,
+  plan: Pick<LibvirtPlan, "domainType" | "hosts" | "sshKeyFile">,
   sshPrivateKey: pulumi.Output<string> | undefined,
 ): Promise<void> {
-  const targets = kvmCheckTargets(spec);
+  const targets = kvmCheckTargets(plan);
   if (targets.length === 0) return;
   const auth: PreflightAuth | undefined = sshPrivateKey
     ? { privateKey: await new Promise<string>((r) => sshPrivateKey.apply((k) => r(k))) }
-    : spec.libvirt.sshKeyFile
-      ? { privateKey: readFileSync(spec.libvirt.sshKeyFile, "utf8") }
+    : plan.sshKeyFile
+      ? { privateKey: readFileSync(plan.sshKeyFile, "utf8") }
       : process.env.SSH_AUTH_SOCK
         ? { agent: process.env.SSH_AUTH_SOCK }
         : undefined;

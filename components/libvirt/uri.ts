@@ -2,7 +2,7 @@
 // Go SSH client (see docs/libvirt-provider.md): user and port in the URI, the auth method and key
 // file and the known_hosts file the host key is checked against as query parameters (never
 // `no_verify`). Pure: no file is read or written here.
-import type { SshTarget } from "../ssh/connection";
+import type { SshTarget } from "../ssh";
 
 /** How the provider authenticates to the hosts. */
 export type LibvirtSshAuth =

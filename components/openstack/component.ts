@@ -1,26 +1,19 @@
 // The OpenStack layer: flavors, keypair, security groups, one port per NIC, instances and
-// floating IPs, all from the pure plan in plan.ts. A lab that fails validation is refused
-// before any child resource is registered.
+// floating IPs, all from its slice of the lab plan (plan.ts, planned by planLab). The lab was
+// validated before the plan reached here; the layer only checks its own argument.
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import * as cidr from "../lab/cidr";
-import { formatReport } from "../lab/findings";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { LabPlan } from "../lab/plan";
-import type { Role } from "../lab/schema";
-import { validateLab } from "../lab/validate";
-import {
-  planOpenstack,
-  type GroupRole,
-  type OpenstackPlan,
-  type PortPlan,
-  type SecurityRulePlan,
-} from "./plan";
+import * as cidr from "../shared";
+import type { NodeOutput } from "../ssh";
+import type { Role } from "../spec";
+import { type GroupRole, type OpenstackPlan, type PortPlan, type SecurityRulePlan } from "../plan";
+import { sliceProblems } from "./slice";
 
 export { openstackProvider, providerArgs, type OpenstackCredentials } from "./provider";
 
 export interface OpenstackLayerArgs {
-  plan: LabPlan;
+  /** The lab plan's OpenStack slice (LabPlan.openstack). */
+  plan: OpenstackPlan;
   /** Unset: the default provider from the stack's `openstack:*` config (e.g. openstack:cloud). */
   provider?: openstack.Provider;
 }
@@ -55,17 +48,14 @@ export class OpenstackLayer extends pulumi.ComponentResource {
 
   constructor(name: string, args: OpenstackLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:openstack:OpenstackLayer", name, {}, opts);
-    const { plan: lab, provider } = args;
-    // validateLab includes the OpenStack checks; its warnings are logged once, by the config reader.
-    const errors = validateLab(lab.spec, lab.lab).errors;
-    if (errors.length > 0) {
+    const { plan, provider } = args;
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
       throw new pulumi.ResourceError(
-        `labfabric: the OpenStack layer refuses lab ${lab.lab}; nothing was created.\n${formatReport(errors)}`,
+        `OpenstackLayer args.plan is inconsistent: ${problems.join("; ")}`,
         this,
       );
     }
-
-    const plan = planOpenstack(lab);
     this.plan = plan;
     this.rules = plan.rules;
     const child: pulumi.CustomResourceOptions = { parent: this, provider };
@@ -207,11 +197,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
       };
     });
 
-    const nodeInfo = new Map(
-      lab.spec.kubernetes.enabled
-        ? lab.nodes.filter((n) => n.source === "instance").map((n) => [n.name, n])
-        : [],
-    );
+    const nodeInfo = new Map(plan.nodes.map((n) => [n.name, n]));
     this.nodes = this.instances.flatMap((i): NodeOutput[] => {
       const info = nodeInfo.get(i.name);
       if (!info) return [];
@@ -220,7 +206,7 @@ export class OpenstackLayer extends pulumi.ComponentResource {
           name: i.name,
           role: info.role,
           source: "instance",
-          ...(lab.spec.openstack.host ? { host: lab.spec.openstack.host } : {}),
+          ...(plan.host ? { host: plan.host } : {}),
           address: i.nodeAddress,
           addresses: i.addresses,
           ...(i.floatingAddress ? { publicAddress: i.floatingAddress } : {}),

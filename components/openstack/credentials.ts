@@ -5,7 +5,7 @@
 // `openstack:applicationCredentialSecret` (both only ever read as secrets), and the preflight
 // that checks them before the provider is configured.
 import * as pulumi from "@pulumi/pulumi";
-import type { LabSpec } from "../lab/schema";
+import type { LabSpec } from "../spec";
 import { preflight, type PreflightCredentials } from "./preflight";
 import type { OpenstackCredentials } from "./provider";
 

@@ -4,7 +4,7 @@
 // line naming the config key (`ERROR openstack:password: ...`) raised as a RunError (no stack
 // trace), instead of the provider's multi-line diagnostics or a lookup's "no results".
 // Secrets are only used in the request body; they never appear in a message.
-import type { LabSpec } from "../lab/schema";
+import type { LabSpec } from "../spec";
 
 export interface PreflightCredentials {
   authUrl: string;

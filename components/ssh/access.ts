@@ -3,8 +3,8 @@
 // hand over, each given its host key: pinned, or learned once (a VM through its own host,
 // whose key is checked; an instance or existing machine from where `pulumi` runs).
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeOutput } from "../lab/node-outputs";
-import type { HostSpec } from "../lab/schema";
+import type { NodeOutput } from "./node-outputs";
+import type { HostSpec } from "../spec";
 import { sshConnection, type Connection } from "./connection";
 import { hostKey } from "./host-key";
 

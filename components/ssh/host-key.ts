@@ -1,11 +1,11 @@
 // Every SSH server's key, one place: pinned in the config, or learned once (trust-on-first-use,
-// labfabric:sshHostKeys, validated in components/lab/validate-ssh.ts). Learning is a command
+// labfabric:sshHostKeys, validated in components/validate/ssh.ts). Learning is a command
 // that runs `ssh-keyscan` once, from where `pulumi` runs or on the machine's own (checked) host
 // or jump host; its output is kept in state and is the machine's `hostKey` from then on, so
 // every later connection checks it. Never "not checked".
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { shq } from "../shell";
+import { shq } from "../shared";
 import type { Connection } from "./connection";
 
 /** A machine that is still booting gets this long to answer with its key. */

@@ -6,8 +6,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
-import { readStackFile } from "../../components/lab/stack-file";
+import { loadLab } from "../../components/load";
+import { type LabPlan } from "../../components/plan/plan";
+import { readStackFile } from "../../components/spec/stack-file";
 import {
   attachStandIn,
   ensureKeys,

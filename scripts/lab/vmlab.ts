@@ -2,9 +2,10 @@
 // their own libvirtd and sshd, the real engine with the real command and libvirt plugins, VMs
 // booted under TCG from the offline image, and the probe matrix measured from inside the VMs.
 import { join, resolve } from "node:path";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
-import { readStackFile } from "../../components/lab/stack-file";
-import { planLibvirt, type LibvirtVmPlan } from "../../components/libvirt/plan";
+import { loadLab } from "../../components/load";
+import { type LabPlan } from "../../components/plan/plan";
+import { readStackFile } from "../../components/spec/stack-file";
+import type { LibvirtVmPlan } from "../../components/plan/libvirt/plan";
 import { consoleLogPath } from "../../components/libvirt/domain-xslt";
 import {
   ensureKeys,
@@ -148,7 +149,7 @@ export function vmLabUp(ctx: VmLabContext, echo = true): void {
 }
 
 export function labVms(ctx: VmLabContext): LibvirtVmPlan[] {
-  return planLibvirt(ctx.plan).hosts.flatMap((h) => h.vms);
+  return ctx.plan.libvirt.hosts.flatMap((h) => h.vms);
 }
 
 /** ssh argv into a VM through its host (ProxyCommand: the lab key and options on both hops). */

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { CniRelease } from "../../components/cni/component";
 import { renderProofScript } from "../../components/cni/proof-script";
 import { KubeadmCluster } from "../../components/kubernetes/cluster";
-import { asRoot } from "../../components/kubernetes/shell";
+import { asRoot } from "../../components/shared/shell";
 import { nodeOutputs, planOf, type Raw, type Scenario } from "../kubernetes/fixtures";
 import { Recorder, reveal, scriptOf, valueOf } from "../kubernetes/mocks";
 

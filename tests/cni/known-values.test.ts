@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { allKnown, knownValues, plannedInputs } from "../../components/cni/known-values";
 import { cniValues, type Values } from "../../components/cni/values";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { planOf } from "../kubernetes/fixtures";
 
 /** Paths of every Output inside a value. */

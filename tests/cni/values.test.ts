@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { chartSpec, cniValues, sortKeys } from "../../components/cni/values";
-import { CNI_MODES } from "../../components/lab/cni";
+import { CNI_MODES } from "../../components/plan/cni";
 import { planOf, resolvedNodes, type Raw, type Scenario } from "../kubernetes/fixtures";
 
 const ENDPOINT = { host: "192.168.10.100", port: 6443 };

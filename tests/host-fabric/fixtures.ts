@@ -3,10 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HostFabricPlan } from "../../components/lab/fabric";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
-import { readStackFile } from "../../components/lab/stack-file";
+import type { HostFabricPlan } from "../../components/plan/fabric";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { type LabPlan } from "../../components/plan/plan";
+import { readStackFile } from "../../components/spec/stack-file";
 import { renderDownScript, renderUpScript } from "../../components/host-fabric/scripts";
 import type { NetnsLab, RunResult } from "../netns";
 

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { heredoc, shq } from "../../components/host-fabric/shell";
-import { loadLab } from "../../components/lab/plan";
+import { heredoc, shq } from "../../components/shared/shell";
+import { loadLab } from "../../components/load";
 
 const IFNAME =
   "must be a Linux interface name: 1-15 of letters, digits, '.', '_', '-' (see `ip link`)";

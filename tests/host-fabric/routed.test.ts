@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import {
   addFakeLibvirtNetwork,
   addHost,

@@ -14,7 +14,7 @@ import {
   renderUpScript,
 } from "../../components/host-fabric/scripts";
 import { join } from "node:path";
-import { readStackFile } from "../../components/lab/stack-file";
+import { readStackFile } from "../../components/spec/stack-file";
 import { hostPlan, planLabOrThrow, REPO, stackPlan } from "./fixtures";
 
 const dev = stackPlan("Pulumi.dev.yaml");

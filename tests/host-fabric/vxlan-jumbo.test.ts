@@ -2,7 +2,7 @@
 // Also: a NIC smaller than the plan says is refused with a clear message, not black-holed.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import {
   addHost,
   addSwitch,

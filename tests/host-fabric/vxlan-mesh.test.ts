@@ -4,7 +4,7 @@
 // then new up.sh, as Pulumi replaces the command; and new up.sh straight over the old state).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import {
   addHost,
   addSwitch,

@@ -2,7 +2,7 @@
 // subnets behind a router namespace, and the stretched segment still carries the full VM MTU.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import {
   addHost,
   addRouter,

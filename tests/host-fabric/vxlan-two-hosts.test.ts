@@ -3,7 +3,7 @@
 // inside the host namespaces, with a temp dir as `root`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import {
   addHost,
   addSwitch,

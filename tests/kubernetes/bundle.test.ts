@@ -10,7 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { KUBERNETES_BUNDLE } from "../../components/lab/defaults";
+import { KUBERNETES_BUNDLE } from "../../components/spec/defaults";
 
 const DIR = join(__dirname, "../../scripts/kubernetes-bundle");
 

@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { KubeadmCluster } from "../../components/kubernetes/cluster";
 import { renderJoinTokenScript } from "../../components/kubernetes/node-scripts";
-import { asRoot } from "../../components/kubernetes/shell";
-import { nodeOutputs, planOf, unvalidatedPlanOf } from "./fixtures";
+import { asRoot } from "../../components/shared/shell";
+import { formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { LABS, nodeOutputs, planOf, raw } from "./fixtures";
 import { FAKE_CERT_KEY, fakeKubeconfig, Recorder, reveal, scriptOf, valueOf } from "./mocks";
 
 const KEY = "fake-private-key";
@@ -144,15 +146,19 @@ describe("refusals before anything is registered", () => {
   });
 
   it("fails with the cluster checks' report (a pod subnet kubeadm would refuse)", () => {
-    // loadLab refuses this lab too; the component must refuse it on its own as well.
-    const plan = unvalidatedPlanOf("c", (r) => {
-      r.kubernetes.podSubnet = "172.20.0.0/25";
-    });
-    assert.throws(
-      () => new KubeadmCluster("r3", { plan, nodes: nodeOutputs(plan), privateKey: KEY }),
-      (e: Error) =>
-        e.message ===
+    // Refused by loadLab, which validates the plan before any layer exists; the component
+    // itself only checks the nodes it is handed against its plan.
+    const r = raw("c");
+    r.kubernetes.podSubnet = "172.20.0.0/25";
+    const result = loadLab(r, LABS.c);
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.ok
+        ? []
+        : result.findings.filter((f) => f.severity === "error").map((f) => formatFinding(f)),
+      [
         'ERROR labfabric:kubernetes.podSubnet = "172.20.0.0/25": is a /25: kubeadm gives every node a /24 of the pod subnet, so it must be /24 or wider (kubeadm init refuses it). Fix: use a /16 (256 nodes), e.g. 172.16.0.0/16',
+      ],
     );
   });
 

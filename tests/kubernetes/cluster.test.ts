@@ -22,7 +22,7 @@ import {
   renderRegisterScript,
   renderResetScript,
 } from "../../components/kubernetes/node-scripts";
-import { asRoot, contentHash } from "../../components/kubernetes/shell";
+import { asRoot, contentHash } from "../../components/shared/shell";
 import { nodeOutputs, planOf, resolvedNodes } from "./fixtures";
 import { hostKeyLine } from "../lab/helpers";
 import {

@@ -3,10 +3,11 @@
 // them over (B and C planned; D's OpenStack workers get placeholder addresses).
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { formatReport } from "../../components/lab/findings";
-import type { NodeOutput } from "../../components/lab/node-outputs";
-import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
+import { formatReport } from "../../components/spec/findings";
+import type { NodeOutput } from "../../components/ssh/node-outputs";
+import { loadLab } from "../../components/load";
+import { planLab, type LabPlan } from "../../components/plan/plan";
+import { labSpecSchema } from "../../components/spec/schema";
 import { hostKeyLine, STACKS, stackRaw } from "../lab/helpers";
 import type { ResolvedNode } from "../../components/kubernetes/kubeadm-config";
 

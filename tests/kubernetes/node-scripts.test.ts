@@ -25,7 +25,7 @@ import {
   renderRegisterScript,
   renderResetScript,
 } from "../../components/kubernetes/node-scripts";
-import { asRoot, shq, writeFile } from "../../components/kubernetes/shell";
+import { asRoot, shq, writeFile } from "../../components/shared/shell";
 import { renderProofScript } from "../../components/cni/proof-script";
 import { planOf, resolvedNodes, type Scenario } from "./fixtures";
 import { assertSnapshot } from "./snapshot";

@@ -4,10 +4,11 @@
 // modes that need one L2 segment.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Findings, formatFinding } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
-import { validateKubernetesCluster } from "../../components/lab/validate-kubernetes";
+import { Findings, formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { planLab } from "../../components/plan/plan";
+import { labSpecSchema } from "../../components/spec/schema";
+import { validateKubernetesCluster } from "../../components/validate/kubernetes";
 import { LABS, planOf, raw, type Raw, type Scenario } from "./fixtures";
 
 /**
@@ -29,7 +30,7 @@ function clusterFindings(s: Scenario, adjust: (r: Raw) => void): string[] {
   const r = raw(s);
   adjust(r);
   const f = new Findings();
-  validateKubernetesCluster(labSpecSchema.parse(r), f);
+  validateKubernetesCluster(planLab(labSpecSchema.parse(r), LABS[s]), f);
   return f.all.map(formatFinding);
 }
 
@@ -40,7 +41,7 @@ describe("seed failures are refused", () => {
         r.kubernetes.cni.mode = "IPIPCrossSubnet";
       }),
       [
-        'ERROR labfabric:kubernetes.cni.mode = "IPIPCrossSubnet": sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails (post B). Fix: use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
+        'ERROR labfabric:kubernetes.cni.mode = "IPIPCrossSubnet": sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails. Fix: use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
       ],
     );
   });
@@ -51,7 +52,7 @@ describe("seed failures are refused", () => {
         r.kubernetes.cni.onNativeAcrossSubnets = "refuse";
       }),
       [
-        'ERROR labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C). Fix: use mode "tunnel-vxlan", or set cni.onNativeAcrossSubnets: "tunnel" to switch automatically',
+        'ERROR labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment. Fix: use mode "tunnel-vxlan", or set cni.onNativeAcrossSubnets: "tunnel" to switch automatically',
       ],
     );
   });
@@ -60,7 +61,7 @@ describe("seed failures are refused", () => {
     const plan = planOf("c");
     assert.equal(plan.cni!.mode, "tunnel-vxlan");
     assert.deepEqual(plan.warnings.map(formatFinding), [
-      'WARNING labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C); switched to tunnel-vxlan. Fix: set mode "tunnel-vxlan" explicitly to silence this',
+      'WARNING labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment; switched to tunnel-vxlan. Fix: set mode "tunnel-vxlan" explicitly to silence this',
     ]);
   });
 
@@ -70,7 +71,7 @@ describe("seed failures are refused", () => {
         delete r.kubernetes.podSubnet;
       }),
       [
-        "ERROR labfabric:kubernetes.podSubnet = (unset): is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned' (post D). Fix: set it (Flannel's usual 10.244.0.0/16); labfabric passes the same value to kubeadm and Flannel",
+        "ERROR labfabric:kubernetes.podSubnet = (unset): is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned'. Fix: set it (Flannel's usual 10.244.0.0/16); labfabric passes the same value to kubeadm and Flannel",
       ],
     );
   });

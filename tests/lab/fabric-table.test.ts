@@ -2,7 +2,7 @@
 // and the ports each CNI mode needs between nodes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cniPorts, nodePorts } from "../../components/lab/cni";
+import { cniPorts, nodePorts } from "../../components/plan/cni";
 import { host, load, routedLab, vxlanLab } from "./helpers";
 
 const ADDR = (n: number) => `192.168.0.${10 + n}`;

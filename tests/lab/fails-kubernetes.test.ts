@@ -85,7 +85,7 @@ describe("Kubernetes and the CNI", () => {
         E(
           "kubernetes.podSubnet",
           "(unset)",
-          "is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned' (post D)",
+          "is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned'",
           "set it (Flannel's usual 10.244.0.0/16); labfabric passes the same value to kubeadm and Flannel",
         ),
       ],
@@ -93,7 +93,7 @@ describe("Kubernetes and the CNI", () => {
   });
 
   const nativeMsg =
-    "native routing with nodes in 2 L3 subnets (172.20.112.0/24, 172.20.113.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C)";
+    "native routing with nodes in 2 L3 subnets (172.20.112.0/24, 172.20.113.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment";
 
   it("fails when Cilium native routing spans subnets (onNativeAcrossSubnets: refuse)", () => {
     assertFails(
@@ -135,7 +135,7 @@ describe("Kubernetes and the CNI", () => {
   });
 
   const antiSpoof =
-    "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails (post B)";
+    "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails";
 
   it("fails when Calico CrossSubnet runs on OpenStack with port security and no address pairs", () => {
     assertFails(

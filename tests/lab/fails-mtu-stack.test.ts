@@ -2,9 +2,9 @@
 // many mistakes that must all be reported in one run.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatFinding } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
-import { parseStackConfig } from "../../components/lab/stack-file";
+import { formatFinding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { parseStackConfig } from "../../components/spec/stack-file";
 import {
   assertFails,
   E,
@@ -24,7 +24,7 @@ describe("MTU", () => {
         E(
           "fabric.vmMtu",
           "1500",
-          "is above the 1450 bytes the fabric carries (smallest underlay minus vxlan overhead): full-size packets would be black-holed while small pings pass (post A)",
+          "is above the 1450 bytes the fabric carries (smallest underlay minus vxlan overhead): full-size packets would be black-holed while small pings pass",
           "remove it (labfabric plans 1450) or set it lower",
         ),
       ],

@@ -2,7 +2,7 @@
 // script, a file or a resource name is refused with the key, the value, the rule and the fix.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as p from "../../components/lab/patterns";
+import * as p from "../../components/spec/patterns";
 import { assertFails, load, vxlanLab } from "./helpers";
 
 const IFNAME =

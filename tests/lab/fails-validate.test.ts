@@ -236,7 +236,7 @@ describe("fabric", () => {
           "fabric.rpFilter",
           "1",
           "strict reverse-path filtering drops the asymmetric paths between hosts (overlay and routed replies)",
-          "use 2 (loose, the default) or 0 (off, as the seed posts did)",
+          "use 2 (loose, the default) or 0 (off)",
         ),
       ],
     );
@@ -265,7 +265,7 @@ describe("fabric", () => {
         E(
           "hosts[1].internalAddress",
           "(unset)",
-          "is required in routed mode (post D's 10.10.10.x)",
+          "is required in routed mode: it is the host's address on the network the hosts route each other's subnets over",
           "set e.g. 10.10.10.1/24",
         ),
       ],

@@ -2,10 +2,11 @@
 // and helpers that load them and return the formatted findings.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatFinding, type Finding } from "../../components/lab/findings";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
-import type { LabSpecInput } from "../../components/lab/schema";
-import { readStackFile } from "../../components/lab/stack-file";
+import { formatFinding, type Finding } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { type LabPlan } from "../../components/plan/plan";
+import type { LabSpecInput } from "../../components/spec/schema";
+import { readStackFile } from "../../components/spec/stack-file";
 
 export const REPO = join(__dirname, "..", "..");
 export const STACKS = {

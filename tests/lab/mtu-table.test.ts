@@ -3,7 +3,7 @@
 // physical underlay.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LabSpecInput } from "../../components/lab/schema";
+import type { LabSpecInput } from "../../components/spec/schema";
 import { host, load, routedLab, vm, vxlanLab, IMAGE } from "./helpers";
 
 const CNIS = [

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { renderHostScripts } from "../../components/host-fabric/scripts";
-import { mtuTable } from "../../components/lab/plan-markdown";
+import { mtuTable } from "../../components/views/plan-markdown";
 import { host, load, vxlanLab } from "./helpers";
 
 /** plan.md's MTU table as {path name -> [layer, mtu][]}. */

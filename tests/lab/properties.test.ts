@@ -4,12 +4,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { generatedMac } from "../../components/lab/addresses";
-import * as cidr from "../../components/lab/cidr";
-import { formatFinding } from "../../components/lab/findings";
-import { isMonotonic } from "../../components/lab/mtu";
-import { loadLab, planLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema, type LabSpecInput } from "../../components/lab/schema";
+import { generatedMac } from "../../components/plan/addresses";
+import * as cidr from "../../components/shared/cidr";
+import { formatFinding } from "../../components/spec/findings";
+import { isMonotonic } from "../../components/plan/mtu";
+import { loadLab } from "../../components/load";
+import { planLab, type LabPlan } from "../../components/plan/plan";
+import { labSpecSchema, type LabSpecInput } from "../../components/spec/schema";
 import { hostKeyLine, IMAGE } from "./helpers";
 
 const LAB = "lab";

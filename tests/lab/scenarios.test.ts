@@ -2,13 +2,13 @@
 // files exactly as `render` and the program read them.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { loadLab } from "../../components/lab/plan";
+import { loadLab } from "../../components/load";
 import { load, loadStack, stackRaw, STACKS, W, warningsOf } from "./helpers";
 
 const PUBLIC_A = W(
   "fabric.vmSubnet",
   '"12.12.139.0/24"',
-  "is not a private range: inside the lab it shadows real hosts on the internet (post A used the public 12.12.139.0/24)",
+  "is not a private range: inside the lab it shadows real hosts on the internet",
   "use a block from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10",
 );
 const rp0 = (ifaces: string[]) => [
@@ -171,7 +171,7 @@ describe("scenario C: nodes in two L3 subnets, Cilium (seed 003)", () => {
       W(
         "kubernetes.cni.mode",
         '"native"',
-        "native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C); switched to tunnel-vxlan",
+        "native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment; switched to tunnel-vxlan",
         'set mode "tunnel-vxlan" explicitly to silence this',
       ),
     ]);

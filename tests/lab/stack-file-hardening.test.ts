@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
-import { HIDDEN, secretShape } from "../../components/lab/secrets";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { HIDDEN, secretShape } from "../../components/spec/secrets";
 import {
   combineFindings,
   KNOWN_NAMESPACES,
   parseStackConfig,
-} from "../../components/lab/stack-file";
+} from "../../components/spec/stack-file";
 import { vxlanLab } from "./helpers";
 
 const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { HostFabricPlan } from "../../components/lab/fabric";
+import type { HostFabricPlan } from "../../components/plan/fabric";
 import { renderDownScript, renderUpScript } from "../../components/host-fabric/scripts";
 import {
   inHost,

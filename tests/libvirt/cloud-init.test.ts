@@ -9,8 +9,8 @@ import {
   renderNetworkConfig,
   renderUserData,
   type CloudInitInput,
-} from "../../components/libvirt/cloud-init";
-import { planLibvirt } from "../../components/libvirt/plan";
+} from "../../components/plan/libvirt/cloud-init";
+import { planLibvirt } from "../../components/plan/libvirt/plan";
 import { loadScenario, PUBLIC_KEY, STACK_A, STACK_D } from "./helpers";
 
 const USER_DATA_A = `#cloud-config

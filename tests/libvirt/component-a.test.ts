@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
 import { renderDomainXslt } from "../../components/libvirt/domain-xslt";
 import {
@@ -52,7 +52,7 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     });
     knownHosts = join(mkdtempSync(join(tmpdir(), "lf-libvirt-")), "known_hosts");
     const fabric = { host1: [fabricStandIn("host1")], host2: [fabricStandIn("host2")] };
-    layer = new LibvirtLayer("libvirt", { plan, fabric, knownHostsFile: knownHosts });
+    layer = new LibvirtLayer("libvirt", { plan: plan.libvirt, fabric, knownHostsFile: knownHosts });
     await settle(layer);
   });
 

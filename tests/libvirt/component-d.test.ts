@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
 import {
   allStrings,
@@ -48,7 +48,7 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
     keyFile = join(dir, "lab_ed25519");
     writeFileSync(keyFile, FAKE_PRIVATE_KEY, { mode: 0o600 });
     layer = new LibvirtLayer("libvirt", {
-      plan,
+      plan: plan.libvirt,
       sshKeyFile: keyFile,
       fabric: { "kubernetes-host": [fabricStandIn("kubernetes-host")] },
       knownHostsFile: join(dir, "known_hosts"),
@@ -210,7 +210,10 @@ describe("scenario D with a VM on the adopted network and a pool to create (mock
       });
       raw.libvirt = { ...(raw.libvirt as object), pool: "lab", poolPath: "/home/libvirt/images" };
     });
-    const layer = new LibvirtLayer("adopt", { plan, knownHostsFile: join(tmpdir(), "lf-kh") });
+    const layer = new LibvirtLayer("adopt", {
+      plan: plan.libvirt,
+      knownHostsFile: join(tmpdir(), "lf-kh"),
+    });
     await settle(layer);
   });
 

@@ -27,8 +27,8 @@ describe("preview: scenarios A and D", () => {
   before(async () => {
     registered = await recordRegistrations(true);
     const knownHostsFile = join(tmpdir(), "lf-preview-known-hosts");
-    a = new LibvirtLayer("a", { plan: loadScenario(STACK_A), knownHostsFile });
-    d = new LibvirtLayer("d", { plan: loadScenario(STACK_D), knownHostsFile });
+    a = new LibvirtLayer("a", { plan: loadScenario(STACK_A).libvirt, knownHostsFile });
+    d = new LibvirtLayer("d", { plan: loadScenario(STACK_D).libvirt, knownHostsFile });
     await Promise.all([settle(a), settle(d)]);
   });
 

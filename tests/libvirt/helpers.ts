@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema, type LabSpec } from "../../components/lab/schema";
-import { readStackFile } from "../../components/lab/stack-file";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { type LabPlan } from "../../components/plan/plan";
+import { labSpecSchema, type LabSpec } from "../../components/spec/schema";
+import { readStackFile } from "../../components/spec/stack-file";
 import type { LibvirtLayer } from "../../components/libvirt/component";
 
 export const REPO = join(__dirname, "..", "..");

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { missingImages, memoryOverHost } from "../../components/libvirt/images";
-import { planLibvirt } from "../../components/libvirt/plan";
+import { planLibvirt } from "../../components/plan/libvirt/plan";
 import { loadScenario, REPO } from "./helpers";
 
 const lab = planLibvirt(loadScenario(join(REPO, "Pulumi.lab-d.yaml")));

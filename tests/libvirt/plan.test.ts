@@ -10,8 +10,8 @@ import {
   planLibvirt,
   providerDhcpRange,
   type LibvirtNetworkPlan,
-} from "../../components/libvirt/plan";
-import { renderNetworkXslt } from "../../components/libvirt/network-xslt";
+} from "../../components/plan/libvirt/plan";
+import { renderNetworkXslt } from "../../components/plan/libvirt/network-xslt";
 import { loadScenario, STACK_A, STACK_D } from "./helpers";
 
 const summary = (n: LibvirtNetworkPlan) => ({

@@ -28,19 +28,16 @@ describe("what the probe's answer means", () => {
   it("checks only the hosts that get a VM, and only for kvm", () => {
     const kvm = load(vxlanLab((s) => (s.libvirt = { ...s.libvirt, domainType: "kvm" })));
     const withVms = [...new Set(kvm.spec.vms.map((v) => v.host))].sort();
-    assert.deepEqual(
-      kvmCheckTargets(kvm.spec)
-        .map((t) => t.host)
-        .sort(),
-      withVms,
-    );
-    const i = kvm.spec.hosts.findIndex((h) => h.name === withVms[0]);
-    assert.equal(
-      kvmCheckTargets(kvm.spec).find((t) => t.host === withVms[0])!.key,
-      `hosts[${i}].ssh`,
-    );
+    const targets = kvmCheckTargets(kvm.libvirt);
+    assert.deepEqual(targets.map((t) => t.host).sort(), withVms);
+    for (const t of targets) {
+      const i = kvm.spec.hosts.findIndex((h) => h.name === t.host);
+      assert.equal(t.key, `hosts[${i}].ssh`);
+      assert.equal(t.ssh.address, kvm.spec.hosts[i].ssh.address);
+      assert.equal(t.ssh.hostKey, kvm.spec.hosts[i].ssh.hostKey);
+    }
     const qemu = load(vxlanLab((s) => (s.libvirt = { ...s.libvirt, domainType: "qemu" })));
-    assert.deepEqual(kvmCheckTargets(qemu.spec), []);
+    assert.deepEqual(kvmCheckTargets(qemu.libvirt), []);
   });
 });
 

@@ -2,8 +2,8 @@
 // exact finding (key path, value, what is allowed, the fix).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatFinding } from "../../components/lab/findings";
-import { libvirtFindings } from "../../components/lab/validate-libvirt";
+import { formatFinding } from "../../components/spec/findings";
+import { libvirtFindings } from "../../components/validate/libvirt";
 import { loadScenario, parseScenario, PUBLIC_KEY, STACK_A, STACK_D } from "./helpers";
 
 type Raw = Record<string, unknown>;

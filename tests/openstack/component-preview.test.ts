@@ -17,7 +17,7 @@ const counts = (name: string) =>
   Object.fromEntries(Object.entries(T).map(([k, t]) => [k, childrenOf(name, t).length]));
 
 it("registers scenario B's resources in preview", async () => {
-  new mod.OpenstackLayer("pb", { plan: plan(B) });
+  new mod.OpenstackLayer("pb", { plan: plan(B).openstack });
   await settle();
   assert.deepEqual(counts("pb"), {
     flavor: 0,
@@ -36,7 +36,7 @@ it("registers scenario D's resources in preview", async () => {
   new mod.OpenstackLayer("pd", {
     plan: plan(D, (raw) => {
       raw.sshPublicKey = TEST_PUBLIC_KEY;
-    }),
+    }).openstack,
   });
   await settle();
   assert.deepEqual(counts("pd"), {

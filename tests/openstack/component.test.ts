@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { planLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { planLab, type LabPlan } from "../../components/plan/plan";
+import { labSpecSchema } from "../../components/spec/schema";
 import { B, D, TEST_PUBLIC_KEY, plan, rawScenario, withCni, type Raw } from "./fixtures";
 import { T, calls, childrenOf, installMocks, registered, settle, value } from "./mocks";
 
@@ -17,7 +19,7 @@ before(async () => {
 });
 
 async function build(name: string, p: LabPlan, provider?: import("@pulumi/openstack").Provider) {
-  const layer = new mod.OpenstackLayer(name, { plan: p, provider });
+  const layer = new mod.OpenstackLayer(name, { plan: p.openstack, provider });
   await Promise.all(layer.instances.map((i) => value(i.instanceId)));
   await settle();
   return layer;
@@ -306,33 +308,38 @@ describe("scenario D: two-NIC workers on ext-net and private-net", () => {
 });
 
 describe("refusals happen before anything is created", () => {
-  const unvalidated = (adjust: (raw: Raw) => void) => {
+  // loadLab validates the plan before any layer exists; the layer only checks its own slice.
+  const refusal = (adjust: (raw: Raw) => void): string => {
     const raw = rawScenario(B);
     adjust(raw);
-    return planLab(labSpecSchema.parse(raw), B);
+    const result = loadLab(raw, B);
+    assert.equal(result.ok, false, "expected the lab to be refused");
+    return result.ok ? "" : formatReport(result.findings.filter((f) => f.severity === "error"));
   };
 
-  it("fails for Calico IPIPCrossSubnet with port security and no address pairs", async () => {
-    const p = unvalidated(withCni("calico", "IPIPCrossSubnet"));
-    assert.throws(
-      () => new mod.OpenstackLayer("refused", { plan: p }),
-      (e: Error) =>
-        e instanceof pulumi.ResourceError &&
-        e.message.includes('ERROR labfabric:kubernetes.cni.mode = "IPIPCrossSubnet"') &&
-        e.message.includes('use mode "IPIP"') &&
-        e.message.includes("openstack.allowedAddressPairs: true"),
-    );
-    await settle();
-    assert.deepEqual(childrenOf("refused"), []);
+  it("fails for Calico IPIPCrossSubnet with port security and no address pairs", () => {
+    const report = refusal(withCni("calico", "IPIPCrossSubnet"));
+    assert.ok(report.includes('ERROR labfabric:kubernetes.cni.mode = "IPIPCrossSubnet"'), report);
+    assert.ok(report.includes('use mode "IPIP"'), report);
+    assert.ok(report.includes("openstack.allowedAddressPairs: true"), report);
   });
 
-  it("fails for a floating IP without a pool", async () => {
-    const p = unvalidated((raw) => {
+  it("fails for a floating IP without a pool", () => {
+    const report = refusal((raw) => {
       delete raw.openstack.floatingPool;
     });
+    assert.match(report, /openstack\.instances\[0\]\.nics\[0\]\.floatingIp/);
+  });
+
+  it("fails for a slice whose floating IP has no pool, naming its own argument", async () => {
+    const raw = rawScenario(B);
+    delete raw.openstack.floatingPool;
+    const p = planLab(labSpecSchema.parse(raw), B);
     assert.throws(
-      () => new mod.OpenstackLayer("refused2", { plan: p }),
-      /openstack\.instances\[0\]\.nics\[0\]\.floatingIp/,
+      () => new mod.OpenstackLayer("refused2", { plan: p.openstack }),
+      (e: Error) =>
+        e instanceof pulumi.ResourceError &&
+        /^OpenstackLayer args\.plan is inconsistent: port .+ wants a floating IP/.test(e.message),
     );
     await settle();
     assert.deepEqual(childrenOf("refused2"), []);

@@ -2,10 +2,11 @@
 // the same readStackFile + loadLab path the program uses.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { formatReport, type Finding } from "../../components/lab/findings";
-import { planLab, loadLab, type LabPlan } from "../../components/lab/plan";
-import { labSpecSchema } from "../../components/lab/schema";
-import { readStackFile } from "../../components/lab/stack-file";
+import { formatReport, type Finding } from "../../components/spec/findings";
+import { planLab, type LabPlan } from "../../components/plan/plan";
+import { loadLab } from "../../components/load";
+import { labSpecSchema } from "../../components/spec/schema";
+import { readStackFile } from "../../components/spec/stack-file";
 
 export const ROOT = join(__dirname, "..", "..");
 export const B = "b-openstack-calico";

@@ -1,7 +1,7 @@
 // Pulumi mocks for the OpenStack layer: every registered resource is recorded with its type,
 // name, inputs and provider; lookups answer with ids derived from their arguments.
 import * as pulumi from "@pulumi/pulumi";
-import * as cidr from "../../components/lab/cidr";
+import * as cidr from "../../components/shared/cidr";
 
 export interface Registered {
   type: string;

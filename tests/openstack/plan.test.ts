@@ -3,11 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  planOpenstack,
-  validateOpenstack,
-  type OpenstackPlan,
-} from "../../components/openstack/plan";
+import { planOpenstack, type OpenstackPlan } from "../../components/plan/openstack/plan";
+import { validateOpenstack } from "../../components/validate/openstack";
 import { EXPECTED_WORKER_1 } from "./expected-userdata";
 import { B, D, TEST_PUBLIC_KEY, plan, withCni } from "./fixtures";
 
@@ -171,7 +168,10 @@ describe("allowed-address-pairs", () => {
       plan(B, withCni("calico", "IPIPCrossSubnet", { allowedAddressPairs: true })),
     );
     assert.deepEqual(pairsOf(os), Array(4).fill([["172.16.0.0/16", "10.32.0.0/16"]]));
-    assert.match(os.reasons.join("\n"), /allowed-address-pairs.*post B/);
+    assert.match(
+      os.reasons.join("\n"),
+      /allowed-address-pairs.*alternative to encapsulating pod traffic/,
+    );
   });
 
   for (const [plugin, mode] of [

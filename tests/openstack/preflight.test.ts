@@ -2,7 +2,7 @@
 // each failure is one line naming the config key, and no secret appears in it.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { labSpecSchema } from "../../components/lab/schema";
+import { labSpecSchema } from "../../components/spec/schema";
 import {
   authenticate,
   expectedNames,

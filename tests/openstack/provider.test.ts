@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { B, plan } from "./fixtures";
 import { T, childrenOf, installMocks, registered, settle, value } from "./mocks";
 
@@ -16,7 +16,7 @@ before(async () => {
 });
 
 async function build(name: string, p: LabPlan, provider?: import("@pulumi/openstack").Provider) {
-  const layer = new mod.OpenstackLayer(name, { plan: p, provider });
+  const layer = new mod.OpenstackLayer(name, { plan: p.openstack, provider });
   await Promise.all(layer.instances.map((i) => value(i.instanceId)));
   await settle();
   return layer;

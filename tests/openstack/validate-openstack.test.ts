@@ -2,7 +2,8 @@
 // asserts the finding's key and message.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planOpenstack, validateOpenstack } from "../../components/openstack/plan";
+import { planOpenstack } from "../../components/plan/openstack/plan";
+import { validateOpenstack } from "../../components/validate/openstack";
 import { B, D, load, plan, unvalidatedPlan, type Raw } from "./fixtures";
 
 describe("validateOpenstack", () => {

@@ -3,11 +3,11 @@
 // finding that names both fixes; the accepted variants plan cleanly.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatFinding } from "../../components/lab/findings";
+import { formatFinding } from "../../components/spec/findings";
 import { B, load, withCni } from "./fixtures";
 
 const MESSAGE =
-  "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails (post B)";
+  "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails";
 const CALICO_FIX =
   'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true';
 // VXLANCrossSubnet's fix is its own always-encapsulated mode, not IPIP.

@@ -15,7 +15,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { LabSecrets } from "../../components/config";
-import type { LabPlan } from "../../components/lab/plan";
+import type { LabPlan } from "../../components/plan/plan";
 import { FAKE_CA_HASH, FAKE_CERT_KEY, FAKE_TOKEN, fakeKubeconfig } from "../kubernetes/mocks";
 
 // The policy server's own deserializer (internal to @pulumi/policy, untyped): secrets become

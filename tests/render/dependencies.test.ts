@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { generateLab } from "../../bench/gen-lab";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
 import { countDependencies } from "../../scripts/dependencies";
 import { registeredResources } from "../../scripts/resources";
 

@@ -15,9 +15,9 @@ let n = 0;
 const freshDir = () => join(scratch, `out-${n++}`);
 
 const PUBLIC_A =
-  'WARNING labfabric:fabric.vmSubnet = "12.12.139.0/24": is not a private range: inside the lab it shadows real hosts on the internet (post A used the public 12.12.139.0/24). Fix: use a block from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10';
+  'WARNING labfabric:fabric.vmSubnet = "12.12.139.0/24": is not a private range: inside the lab it shadows real hosts on the internet. Fix: use a block from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10';
 const NATIVE_C =
-  'WARNING labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment (post C); switched to tunnel-vxlan. Fix: set mode "tunnel-vxlan" explicitly to silence this';
+  'WARNING labfabric:kubernetes.cni.mode = "native": native routing with nodes in 2 L3 subnets (192.168.10.0/24, 192.168.20.0/24): autoDirectNodeRoutes only reaches nodes on the same L2 segment; switched to tunnel-vxlan. Fix: set mode "tunnel-vxlan" explicitly to silence this';
 
 /** Labs with OpenStack instances learn their host keys on first use, by an explicit setting. */
 const tofu = (instances: string[]) =>

@@ -5,13 +5,13 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-// What a secret is, is decided once, in the program (components/lab/secrets.ts).
+// What a secret is, is decided once, in the program (components/spec/secrets.ts).
 import {
   KUBEADM_TOKEN,
   PEM_PRIVATE_KEY,
   SECRET_CONFIG_KEYS,
   SECRET_KEY_NAME,
-} from "../../components/lab/secrets";
+} from "../../components/spec/secrets";
 
 export { KUBEADM_TOKEN, PEM_PRIVATE_KEY, SECRET_CONFIG_KEYS, SECRET_KEY_NAME };
 

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { formatReport } from "../../components/lab/findings";
-import { loadLab } from "../../components/lab/plan";
-import { labNameFromPath, readStackFile } from "../../components/lab/stack-file";
+import { formatReport } from "../../components/spec/findings";
+import { loadLab } from "../../components/load";
+import { labNameFromPath, readStackFile } from "../../components/spec/stack-file";
 import { plaintextSecrets, plaintextSecretsInFile, REPO, stackFiles } from "./scan";
 
 const files = stackFiles();

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { labNameFromPath } from "../../components/lab/stack-file";
+import { labNameFromPath } from "../../components/spec/stack-file";
 import { REPO, stackFiles } from "../stacks/scan";
 
 type Parser = typeof import("@actions/workflow-parser");

@@ -3,8 +3,9 @@
 // npm run lab -- b down   — destroy lab-b, stop the cloud and remove everything it made.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { loadLab, type LabPlan } from "../../../components/lab/plan";
-import { readStackFile } from "../../../components/lab/stack-file";
+import { loadLab } from "../../../components/load";
+import { type LabPlan } from "../../../components/plan/plan";
+import { readStackFile } from "../../../components/spec/stack-file";
 import { REPO, toolchainEnv } from "../pulumi";
 import { stopAio } from "./aio";
 import {

@@ -1,0 +1,12 @@
+// The plan: every value decided once from the spec (addresses, MTU budget, fabric per host, nodes, CNI
+// decision, ports) and the libvirt and OpenStack layer plans. Pure data; no Pulumi.
+// The folder's public face: siblings import from here, not from its files.
+export * from "./addresses";
+export * from "./cni";
+export * from "./fabric";
+export * from "./hosts";
+export * from "./libvirt/plan";
+export * from "./nodes";
+export * from "./openstack/plan";
+export * from "./plan";
+export * from "./types";

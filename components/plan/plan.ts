@@ -1,0 +1,44 @@
+// spec -> plan. `planLab` decides every value of the plan exactly once; validation and the layers
+// read it, never re-derive it. The pipeline around it (parse -> plan -> validate) is load.ts.
+import { planLibvirt, type LibvirtPlan } from "./libvirt/plan";
+import { planOpenstack, type OpenstackPlan } from "./openstack/plan";
+import { planVmNics } from "./addresses";
+import { mtuBudget } from "./budget";
+import { decideCni, isValidMode, nodePorts } from "./cni";
+import { planHostFabric } from "./fabric";
+import type { Finding } from "../spec";
+import { fabricVmMtu } from "./mtu";
+import { kubernetesNodes } from "./nodes";
+import type { PlanCore } from "./types";
+import type { LabSpec } from "../spec";
+
+export interface LabPlan extends PlanCore {
+  /** The libvirt layer's plan: networks, images and VMs per host. */
+  libvirt: LibvirtPlan;
+  /** The OpenStack layer's plan: groups, rules, ports and instances. */
+  openstack: OpenstackPlan;
+}
+
+/**
+ * Decide everything once. Total on any schema-valid spec: what validation refuses (unknown
+ * networks, exhausted subnets, an unknown CNI mode) is left out of the plan, never thrown.
+ */
+export function planLab(spec: LabSpec, lab: string, warnings: Finding[] = []): LabPlan {
+  const fabricMtu = fabricVmMtu(spec);
+  const nodes = kubernetesNodes(spec, fabricMtu.vmMtu);
+  const { enabled, cni: wanted } = spec.kubernetes;
+  const validMode = wanted.mode === undefined || isValidMode(wanted.plugin, wanted.mode);
+  const cni = enabled && validMode ? decideCni(spec, nodes) : undefined;
+  const core: PlanCore = {
+    lab,
+    spec,
+    warnings,
+    hosts: planHostFabric(spec, lab, fabricMtu.vmMtu),
+    vmNics: planVmNics(spec, lab),
+    nodes,
+    cni,
+    ports: cni ? nodePorts(cni) : [],
+    mtu: mtuBudget(spec, fabricMtu, nodes, cni),
+  };
+  return { ...core, libvirt: planLibvirt(core), openstack: planOpenstack(core) };
+}
