@@ -1,6 +1,6 @@
 // End-to-end: the real Pulumi engine, the command provider over real SSH, against the dry lab
 // (namespace hosts with sshd). Run by `npm run test:e2e` (CI), not by `npm test`: it needs the
-// toolchain (upstream's engine parts, downloaded or built once by scripts/toolchain) and root.
+// toolchain (upstream's engine parts, downloaded or built once by toolchain) and root.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
