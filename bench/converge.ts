@@ -7,7 +7,7 @@
 import { formatReport } from "../components/lab/findings";
 import { loadLab, type LabPlan } from "../components/lab/plan";
 import { renderDownScript, renderUpScript } from "../components/host-fabric/scripts";
-import { addHost, addSwitch, reaches, type NetnsLab } from "../tests/netns";
+import { addHost, addSwitch, reaches, type NetnsLab } from "../scripts/lab/kit";
 import { fmt, median, newLab, shAsync, table, tempDir } from "./lib";
 
 type Mode = "parallel" | "sequential";

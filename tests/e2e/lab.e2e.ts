@@ -25,9 +25,9 @@ import {
   type LabContext,
 } from "../../scripts/lab/main";
 import { clearStaleLocks, pulumi, REPO, STACK } from "../../scripts/lab/pulumi";
-import { run, tryInNs, tryRun } from "../../scripts/lab/sh";
+import { must, tryInNs, tryRun } from "../../scripts/lab/kit";
 
-const nsPids = (ns: string) => run("ip", ["netns", "pids", ns]).split("\n").filter(Boolean);
+const nsPids = (ns: string) => must(["ip", "netns", "pids", ns]).split("\n").filter(Boolean);
 
 const isRoot = process.getuid?.() === 0;
 /** How long an up whose SSH peer was killed may take to fail before it is killed itself. */

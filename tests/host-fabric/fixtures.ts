@@ -8,7 +8,7 @@ import { formatReport } from "../../components/lab/findings";
 import { loadLab, type LabPlan } from "../../components/lab/plan";
 import { readStackFile } from "../../components/lab/stack-file";
 import { renderDownScript, renderUpScript } from "../../components/host-fabric/scripts";
-import type { NetnsLab, RunResult } from "../netns";
+import type { NetnsLab, RunResult } from "../../scripts/lab/kit";
 
 export const REPO = join(__dirname, "..", "..");
 

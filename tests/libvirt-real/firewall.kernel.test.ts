@@ -19,7 +19,7 @@ import {
   startLibvirtHost,
   stopLibvirtHost,
   type LibvirtHost,
-} from "../../scripts/lab/libvirtd";
+} from "../../scripts/lab/kit";
 import { hostPlan, planLabOrThrow } from "../host-fabric/fixtures";
 import { hostKeyLine } from "../lab/helpers";
 import {
@@ -36,7 +36,7 @@ import {
   reaches,
   snapshot,
   type Snapshot,
-} from "../netns";
+} from "../../scripts/lab/kit";
 
 const noLibvirt =
   spawnSync("sh", ["-c", "command -v libvirtd && command -v virsh && command -v nsenter"])
