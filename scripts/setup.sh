@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm run lab` and `npm test` need on a fresh Debian/Ubuntu machine, installed on first use
-# (npm's `prelab` and `pretest` hooks run this; it can also be run by hand):
+# (npm's `prelab`, `pretest` and `prebench` hooks run this; it can also be run by hand):
 #   - Debian packages, only those dpkg-query reports missing (a prepared machine pays one
 #     dpkg-query call): kernel networking tools (namespaces, bridges, VXLAN, iptables/nftables),
 #     an SSH server for the simulated hosts, iperf3 for benchmarks; libvirt 9.0 + QEMU (one
@@ -15,7 +15,7 @@
 # The Pulumi toolchain is the lab's own first step (toolchain/ensure.sh: found, downloaded or
 # built once, progress every 30 s); `npm test` needs none (the real-engine tier is test:e2e).
 #
-#   scripts/setup.sh [lab|test]     # the argument only names the caller in progress lines
+#   scripts/setup.sh [lab|test|bench]   # the argument only names the caller in progress lines
 set -euo pipefail
 cd "$(dirname "$0")/.."
 who="setup${1:+ ($1)}"
