@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What `npm run lab` and `npm test` need on a fresh Debian/Ubuntu machine, installed on first use
+# What the dry lab and the tests need on a fresh Debian/Ubuntu machine, installed on first use
 # (npm's `prelab`, `pretest` and `prebench` hooks run this; it can also be run by hand):
 #   - Debian packages, only those dpkg-query reports missing (a prepared machine pays one
 #     dpkg-query call): kernel networking tools (namespaces, bridges, VXLAN, iptables/nftables),
