@@ -8,7 +8,7 @@ import { formatReport } from "../components/spec/findings";
 import { loadLab } from "../components/load";
 import { type LabPlan } from "../components/plan/plan";
 import { renderDownScript, renderUpScript } from "../components/host-fabric/scripts";
-import { addHost, addSwitch, reaches, type NetnsLab } from "../tests/netns";
+import { addHost, addSwitch, reaches, type NetnsLab } from "../scripts/lab/kit";
 import { fmt, median, newLab, shAsync, table, tempDir } from "./lib";
 
 type Mode = "parallel" | "sequential";

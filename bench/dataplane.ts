@@ -20,7 +20,7 @@ import {
   attach,
   reaches,
   type NetnsLab,
-} from "../tests/netns";
+} from "../scripts/lab/kit";
 import { fmt, newLab, table, tempDir } from "./lib";
 
 export interface Endpoint {

@@ -2,7 +2,7 @@
 // underlay, round-robin over every configuration and path so noise hits all alike; once with
 // frames as veth makes them (offload) and once MTU-sized, as on a physical wire.
 import { availableParallelism } from "node:os";
-import type { NetnsLab } from "../tests/netns";
+import type { NetnsLab } from "../scripts/lab/kit";
 import type { Endpoint, FabricConfig } from "./dataplane";
 import { background, fmt, median, runAsync, sleep, table } from "./lib";
 import { flushPmtu } from "./mtu-sweep";

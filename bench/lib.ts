@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NetnsLab, run, type RunResult } from "../tests/netns";
+import { NetnsLab, run, type RunResult } from "../scripts/lab/kit";
 
 /** Every namespace of the benchmark starts with this (other labs use lf, lfn, lfm, lfj, ...). */
 export const NS_TAG = "lfbench";

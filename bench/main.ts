@@ -12,7 +12,7 @@
 // creates (namespaces "lfbench*", iperf3 servers, temp dirs) is removed at the end, on failure,
 // and on Ctrl-C / SIGTERM.
 import { parseArgs } from "node:util";
-import { netnsSkipReason, run } from "../tests/netns";
+import { netnsSkipReason, run } from "../scripts/lab/kit";
 import { converge, convergeTable } from "./converge";
 import { buildConfigs, configTable, postARefusal } from "./dataplane";
 import { goodput, goodputTable, startServers } from "./goodput";

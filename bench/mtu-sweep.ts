@@ -1,7 +1,7 @@
 // Section 2: correctness under size. A DF ping sweep around each configuration's planned MTU;
 // a size that neither gets a reply nor an error the sender sees is a BLACK HOLE.
 import type { FabricConfig } from "./dataplane";
-import type { NetnsLab } from "../tests/netns";
+import type { NetnsLab } from "../scripts/lab/kit";
 import { runAsync, table } from "./lib";
 
 export type ProbeOutcome = "pass" | "error" | "BLACK HOLE";

@@ -24,8 +24,8 @@ T0=$SECONDS
 LOG_TAG=k8s-bundle
 # shellcheck source=versions.env
 source "$HERE/versions.env"
-# shellcheck source=../toolchain/lib.sh
-source "$REPO/scripts/toolchain/lib.sh"
+# shellcheck source=../../toolchain/lib.sh
+source "$REPO/toolchain/lib.sh"
 
 CACHE="${LABFABRIC_CACHE:-$HOME/.cache/labfabric}"
 root="$CACHE/kubernetes-bundle/$K8S_VERSION"

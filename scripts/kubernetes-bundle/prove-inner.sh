@@ -12,8 +12,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LOG_TAG=k8s-prove
 # shellcheck source=versions.env
 source "$HERE/versions.env"
-# shellcheck source=../toolchain/lib.sh
-source "$HERE/../toolchain/lib.sh"
+# shellcheck source=../../toolchain/lib.sh
+source "$HERE/../../toolchain/lib.sh"
 export PATH="$bundle/bin:$PATH"
 SOCK=unix:///run/containerd/containerd.sock
 CGROUP_ROOT="${CGROUP_ROOT:-/k8s-prove}"

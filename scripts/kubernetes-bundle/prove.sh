@@ -19,8 +19,8 @@ T0=$SECONDS
 LOG_TAG=k8s-prove
 # shellcheck source=versions.env
 source "$HERE/versions.env"
-# shellcheck source=../toolchain/lib.sh
-source "$REPO/scripts/toolchain/lib.sh"
+# shellcheck source=../../toolchain/lib.sh
+source "$REPO/toolchain/lib.sh"
 
 mode="${1:-runtime}"
 [[ "$mode" == runtime || "$mode" == kubeadm ]] || die "usage: prove.sh [runtime|kubeadm]"

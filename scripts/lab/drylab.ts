@@ -1,11 +1,28 @@
 // The dry lab: "bare-metal" hosts that are network namespaces on this machine, each running
 // its own sshd with a key generated for the lab, joined by an underlay switch namespace and
 // reachable from the machine running Pulumi. VMs are stand-in namespaces on each host bridge.
+// Built from the namespace-lab kit (./kit) the kernel tests and the benchmark use; its
+// namespaces carry the machines' own names and outlive the process (`npm run lab -- down`).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { startLibvirtHost, type LibvirtHost } from "./libvirtd";
-import { run, tryRun, inNs, tryInNs } from "./sh";
+import {
+  addHost,
+  addSwitch,
+  addVm,
+  attach,
+  must,
+  NetnsLab,
+  nsExists,
+  payloadFor,
+  ping,
+  plug,
+  reaches,
+  startLibvirtHost,
+  tryInNs,
+  tryRun,
+  type LibvirtHost,
+} from "./kit";
 
 export interface DryHost {
   name: string;
@@ -16,8 +33,10 @@ export interface DryHost {
 }
 
 export const SWITCH_NS = "lf-sw";
-const SWITCH_BRIDGE = "sw0";
 const ROOT_VETH = "lf-root";
+
+/** The dry lab's machines: namespaces named as the hosts are. */
+const lab = NetnsLab.named();
 
 /** How a dry lab joins the machine: its switch namespace and the root namespace's veth. */
 export interface DryNet {
@@ -56,17 +75,11 @@ export function rootAddress(hosts: DryHost[]): string {
   return `${ip.split(".").slice(0, 3).join(".")}.1/${prefix}`;
 }
 
-function nsExists(ns: string): boolean {
-  return run("ip", ["netns", "list"])
-    .split("\n")
-    .some((l) => l.split(" ")[0] === ns);
-}
-
 export function ensureKeys(dir = labDir()): { privateKey: string; publicKey: string } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const key = join(dir, "id_ed25519");
   if (!existsSync(key))
-    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "labfabric-drylab", "-f", key]);
+    must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "labfabric-drylab", "-f", key]);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(`${key}.pub`), { mode: 0o600 });
   return {
     privateKey: readFileSync(key, "utf8"),
@@ -105,12 +118,12 @@ export function startSshd(host: DryHost, dir = labDir(), withLibvirt = false): v
   const hostDir = join(dir, host.name);
   mkdirSync(hostDir, { recursive: true, mode: 0o700 });
   const keyFile = join(hostDir, "ssh_host_ed25519_key");
-  if (!existsSync(keyFile)) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
+  if (!existsSync(keyFile)) must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
   writeFileSync(join(hostDir, "sshd_config"), sshdConfig(dir, host));
   mkdirSync("/run/sshd", { recursive: true });
   // With libvirt, sshd starts inside the host's mount namespace, beside its libvirtd.
   if (withLibvirt) startLibvirtHost(libvirtHost(host, dir));
-  else inNs(host.name, "/usr/sbin/sshd", ["-f", join(hostDir, "sshd_config")]);
+  else lab.mustExec(host.name, ["/usr/sbin/sshd", "-f", join(hostDir, "sshd_config")]);
 }
 
 export function stopSshd(host: DryHost, dir = labDir()): void {
@@ -118,7 +131,7 @@ export function stopSshd(host: DryHost, dir = labDir()): void {
   if (existsSync(pidFile)) tryRun("kill", [readFileSync(pidFile, "utf8").trim()]);
   // Sessions in flight die with their namespace's processes.
   if (nsExists(host.name)) {
-    for (const pid of run("ip", ["netns", "pids", host.name]).split("\n").filter(Boolean))
+    for (const pid of must(["ip", "netns", "pids", host.name]).split("\n").filter(Boolean))
       tryRun("kill", ["-9", pid]);
   }
   rmSync(pidFile, { force: true });
@@ -126,64 +139,20 @@ export function stopSshd(host: DryHost, dir = labDir()): void {
 
 /** Creates the switch, the hosts and their sshd; idempotent (an existing lab is torn down first). */
 export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions = {}): void {
-  const { switchNs: SWITCH_NS, rootVeth: ROOT_VETH } = o.net ?? DEV_NET;
+  const { switchNs, rootVeth } = o.net ?? DEV_NET;
   stopDryLab(hosts, dir, o.net);
-  run("ip", ["netns", "add", SWITCH_NS]);
-  inNs(SWITCH_NS, "ip", ["link", "add", SWITCH_BRIDGE, "type", "bridge"]);
-  inNs(SWITCH_NS, "ip", [
-    "link",
-    "set",
-    SWITCH_BRIDGE,
-    "mtu",
-    String(Math.max(...hosts.map((h) => h.mtu))),
-    "up",
-  ]);
-  run("ip", [
-    "link",
-    "add",
-    ROOT_VETH,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "sw-root",
-    "netns",
-    SWITCH_NS,
-  ]);
-  run("ip", ["addr", "add", rootAddress(hosts), "dev", ROOT_VETH]);
-  run("ip", ["link", "set", ROOT_VETH, "up"]);
-  inNs(SWITCH_NS, "ip", ["link", "set", "sw-root", "master", SWITCH_BRIDGE, "up"]);
+  addSwitch(lab, switchNs, Math.max(...hosts.map((h) => h.mtu)));
+  plug(lab, undefined, switchNs, { iface: rootVeth, address: rootAddress(hosts), peer: "sw-root" });
   for (const h of hosts) {
-    run("ip", ["netns", "add", h.name]);
     // The lab is IPv4-only; without IPv6, link-local DAD does not change the host under test.
-    inNs(h.name, "sysctl", [
-      "-qw",
-      "net.ipv6.conf.all.disable_ipv6=1",
-      "net.ipv6.conf.default.disable_ipv6=1",
-    ]);
-    inNs(h.name, "ip", ["link", "set", "lo", "up"]);
-    const swPort = `sw-${h.name}`.slice(0, 15);
-    run("ip", [
-      "link",
-      "add",
-      swPort,
-      "netns",
-      SWITCH_NS,
-      "mtu",
-      String(h.mtu),
-      "type",
-      "veth",
-      "peer",
-      "name",
-      h.interface,
-      "netns",
-      h.name,
-      "mtu",
-      String(h.mtu),
-    ]);
-    inNs(SWITCH_NS, "ip", ["link", "set", swPort, "master", SWITCH_BRIDGE, "up"]);
-    inNs(h.name, "ip", ["addr", "add", h.address, "dev", h.interface]);
-    inNs(h.name, "ip", ["link", "set", h.interface, "up"]);
+    addHost(lab, {
+      name: h.name,
+      switch: switchNs,
+      switchPort: `sw-${h.name}`.slice(0, 15),
+      iface: h.interface,
+      address: h.address,
+      mtu: h.mtu,
+    });
     startSshd(h, dir, o.libvirt);
   }
   waitForSsh(hosts, dir);
@@ -203,7 +172,7 @@ export function waitForSsh(hosts: DryHost[], dir = labDir()): void {
       if (r.ok) break;
       if (Date.now() > deadline)
         throw new Error(`dry lab: sshd on ${h.name} (${ip}) does not answer: ${r.out}`);
-      run("sleep", ["0.25"]);
+      must(["sleep", "0.25"]);
     }
   }
 }
@@ -226,14 +195,13 @@ export function sshOptions(dir = labDir()): string[] {
 }
 
 export function stopDryLab(hosts: DryHost[], dir = labDir(), net: DryNet = DEV_NET): void {
-  const { switchNs: SWITCH_NS, rootVeth: ROOT_VETH } = net;
   for (const h of hosts) {
     stopSshd(h, dir);
-    for (const ns of [vmNamespace(h.name), h.name])
-      if (nsExists(ns)) tryRun("ip", ["netns", "del", ns]);
+    lab.remove(vmNamespace(h.name));
+    lab.remove(h.name);
   }
-  if (nsExists(SWITCH_NS)) tryRun("ip", ["netns", "del", SWITCH_NS]);
-  tryRun("ip", ["link", "del", ROOT_VETH]);
+  lab.remove(net.switchNs);
+  tryRun("ip", ["link", "del", net.rootVeth]);
 }
 
 export function vmNamespace(host: string): string {
@@ -250,31 +218,10 @@ export interface StandIn {
 /** A VM stand-in: a namespace whose eth0 is a port of the host's fabric bridge. */
 export function attachStandIn(host: string, bridge: string, address: string, mtu: number): StandIn {
   const ns = vmNamespace(host);
-  if (nsExists(ns)) run("ip", ["netns", "del", ns]);
-  run("ip", ["netns", "add", ns]);
   const port = `vm-${host}`.slice(0, 15);
-  run("ip", [
-    "link",
-    "add",
-    port,
-    "netns",
-    host,
-    "mtu",
-    String(mtu),
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "eth0",
-    "netns",
-    ns,
-    "mtu",
-    String(mtu),
-  ]);
-  inNs(host, "ip", ["link", "set", port, "master", bridge, "up"]);
-  inNs(ns, "ip", ["link", "set", "lo", "up"]);
-  inNs(ns, "ip", ["addr", "add", address, "dev", "eth0"]);
-  inNs(ns, "ip", ["link", "set", "eth0", "up"]);
+  lab.remove(ns);
+  addVm(lab, { name: ns, host, port, address, mtu });
+  attach(lab, host, port, bridge);
   return { host, ns, address, mtu };
 }
 
@@ -294,30 +241,14 @@ export function probeMatrix(standIns: StandIn[]): Probe[] {
     for (const b of standIns) {
       if (a === b) continue;
       const ip = b.address.split("/")[0];
-      const ping = tryInNs(a.ns, "ping", ["-c", "2", "-i", "0.2", "-W", "2", ip]).ok;
-      const fullSize = tryInNs(a.ns, "ping", [
-        "-c",
-        "1",
-        "-W",
-        "2",
-        "-M",
-        "do",
-        "-s",
-        String(a.mtu - 28),
-        ip,
-      ]).ok;
-      const oversizeRefused = !tryInNs(a.ns, "ping", [
-        "-c",
-        "1",
-        "-W",
-        "2",
-        "-M",
-        "do",
-        "-s",
-        String(a.mtu - 27),
-        ip,
-      ]).ok;
-      out.push({ from: a.host, to: b.host, ping, fullSize, oversizeRefused });
+      const size = payloadFor(a.mtu);
+      out.push({
+        from: a.host,
+        to: b.host,
+        ping: reaches(lab, a.ns, ip),
+        fullSize: reaches(lab, a.ns, ip, { df: true, size }),
+        oversizeRefused: !ping(lab, a.ns, ip, { df: true, size: size + 1, wait: 2 }),
+      });
     }
   }
   return out;

@@ -24,7 +24,7 @@ import {
 } from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
 import { labBDownMain, labBMain } from "./openstack/main-b";
-import { run, tryRun } from "./sh";
+import { must, tryRun } from "./kit";
 import { existingVmLab, prepareVmLab, VM_LABS, vmLabDown, vmLabUp, waitForVms } from "./vmlab";
 import { vmLabReport, vmProbeMatrix, vmProbesPass } from "./vmprobe";
 
@@ -172,7 +172,7 @@ function main(): void {
     console.error("lab: the dry lab creates network namespaces and needs root");
     process.exit(2);
   }
-  run("ip", ["netns", "list"]);
+  must(["ip", "netns", "list"]);
   // Scenario B on the all-in-one OpenStack: scripts/lab/openstack.
   if (positionals[0] === "b") {
     if (positionals[1] === "down") labBDownMain();

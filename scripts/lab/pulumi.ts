@@ -1,4 +1,4 @@
-// Drives the real Pulumi engine for the dry lab: the toolchain from scripts/toolchain (PATH or
+// Drives the real Pulumi engine for the dry lab: the toolchain from toolchain (PATH or
 // built from the Go module proxy), a local file:// backend, a passphrase and a config file kept
 // outside the repository, so no secret of the lab ever lands in the working tree.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -11,9 +11,9 @@ import { parse, stringify } from "yaml";
 export const REPO = resolve(__dirname, "../..");
 export const STACK = "dev";
 
-/** The environment scripts/toolchain/env.sh sets up (offline engine settings, PATH, backend). */
+/** The environment toolchain/env.sh sets up (offline engine settings, PATH, backend). */
 export function toolchainEnv(labDir: string): NodeJS.ProcessEnv {
-  const script = join(REPO, "scripts/toolchain/env.sh");
+  const script = join(REPO, "toolchain/env.sh");
   const dump = execFileSync("bash", ["-c", `source "$1" >&2 && env -0`, "env", script], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],

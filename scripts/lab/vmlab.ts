@@ -18,9 +18,8 @@ import {
   type DryHost,
   type DryNet,
 } from "./drylab";
-import { inHost, mustVirsh } from "./libvirtd";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, toolchainEnv } from "./pulumi";
-import { run, tryRun } from "./sh";
+import { inHost, must, mustVirsh, tryRun } from "./kit";
 
 export interface VmLabDef {
   id: "a" | "d";
@@ -74,7 +73,7 @@ export interface VmLabContext {
 /** The offline base image (built once, then found in the cache by its recipe hash). */
 export function ensureImage(): string {
   const script = resolve(REPO, "scripts/lab/image/build.sh");
-  const r = run("bash", [script], { inherit: true });
+  const r = must(["bash", script], { inherit: true, timeoutMs: 0 });
   return r.trim().split("\n").pop()!;
 }
 
@@ -216,7 +215,7 @@ export function waitForVms(ctx: VmLabContext, timeoutMs = 15 * 60_000): VmReady[
       );
       last = Date.now();
     }
-    if (pending.size > 0) run("sleep", ["3"]);
+    if (pending.size > 0) must(["sleep", "3"]);
   }
   for (const vm of pending.values()) {
     out.push({

@@ -2,7 +2,7 @@
 // a DF ping of exactly the planned MTU, a DF ping one byte over (must be refused), and in routed
 // labs whether the peer sees the VM's own address (UDP datagram, sender printed by the peer).
 import type { LibvirtVmPlan } from "../../components/plan/libvirt/plan";
-import { tryRun } from "./sh";
+import { tryRun } from "./kit";
 import { inVm, labVms, vmSsh, type VmLabContext, type VmReady } from "./vmlab";
 
 export interface VmProbe {

@@ -1,6 +1,6 @@
 // End-to-end: the real Pulumi engine, the command provider over real SSH, against the dry lab
 // (namespace hosts with sshd). Run by `npm run test:e2e` (CI), not by `npm test`: it needs the
-// toolchain (upstream's engine parts, downloaded or built once by scripts/toolchain) and root.
+// toolchain (upstream's engine parts, downloaded or built once by toolchain) and root.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -25,9 +25,9 @@ import {
   type LabContext,
 } from "../../scripts/lab/main";
 import { clearStaleLocks, pulumi, REPO, STACK } from "../../scripts/lab/pulumi";
-import { run, tryInNs, tryRun } from "../../scripts/lab/sh";
+import { must, tryInNs, tryRun } from "../../scripts/lab/kit";
 
-const nsPids = (ns: string) => run("ip", ["netns", "pids", ns]).split("\n").filter(Boolean);
+const nsPids = (ns: string) => must(["ip", "netns", "pids", ns]).split("\n").filter(Boolean);
 
 const isRoot = process.getuid?.() === 0;
 /** How long an up whose SSH peer was killed may take to fail before it is killed itself. */

@@ -2,7 +2,7 @@
 // the schema of the libvirt plugin the toolchain installed: the schema the plugin reports is the
 // committed sdks/libvirt/schema.json, and gen-sdk of it gives the committed sources, file for
 // file. So the SDK's types cannot drift from the provider the engine runs. Needs the toolchain
-// (scripts/toolchain/env.sh), hence the engine tier (`npm run test:e2e`).
+// (toolchain/env.sh), hence the engine tier (`npm run test:e2e`).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -28,7 +28,7 @@ describe("the libvirt SDK is generated from the plugin's schema", { timeout: 900
   after(() => rmSync(out, { recursive: true, force: true }));
 
   test("gen-libvirt-sdk.sh reproduces sdks/libvirt file for file", () => {
-    const gen = spawnSync("bash", [join(REPO, "scripts/toolchain/gen-libvirt-sdk.sh"), out], {
+    const gen = spawnSync("bash", [join(REPO, "toolchain/gen-libvirt-sdk.sh"), out], {
       cwd: REPO,
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,

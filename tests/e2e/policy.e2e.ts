@@ -4,7 +4,7 @@
 //
 // The lab is a copy of the repository with a new stack: two hosts joined by VXLAN, so it
 // registers two command:remote:Command resources (the host fabric) that a preview never runs;
-// the plugins (the command provider among them) are installed by scripts/toolchain/env.sh into
+// the plugins (the command provider among them) are installed by toolchain/env.sh into
 // this test's own PULUMI_HOME. State lives in a temporary file:// backend; everything is removed
 // afterwards. Run by `npm run test:e2e`; skipped when not root or when the toolchain cannot be
 // set up.
@@ -50,7 +50,7 @@ const STACK_FILE = `config:
 function toolchainEnv(root: string): NodeJS.ProcessEnv | string {
   const r = spawnSync(
     "bash",
-    ["-c", 'source "$1" >&2 && env -0', "env", join(REPO, "scripts/toolchain/env.sh")],
+    ["-c", 'source "$1" >&2 && env -0', "env", join(REPO, "toolchain/env.sh")],
     {
       encoding: "utf8",
       env: {
@@ -63,7 +63,7 @@ function toolchainEnv(root: string): NodeJS.ProcessEnv | string {
   );
   if (r.status !== 0) {
     const why = (r.stderr ?? "").trim().split("\n").slice(-3).join(" | ");
-    return `the toolchain could not be set up (source scripts/toolchain/env.sh: ${why || r.error?.message})`;
+    return `the toolchain could not be set up (source toolchain/env.sh: ${why || r.error?.message})`;
   }
   const env: NodeJS.ProcessEnv = {};
   for (const kv of r.stdout.split("\0").filter(Boolean)) {

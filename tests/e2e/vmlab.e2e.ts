@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { hostFootprint, libvirtHost, stopDryLab } from "../../scripts/lab/drylab";
-import { inHost, virsh } from "../../scripts/lab/libvirtd";
+import { inHost, virsh } from "../../scripts/lab/kit";
 import {
   prepareVmLab,
   VM_LABS,

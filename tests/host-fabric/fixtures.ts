@@ -9,7 +9,7 @@ import { loadLab } from "../../components/load";
 import { type LabPlan } from "../../components/plan/plan";
 import { readStackFile } from "../../components/spec/stack-file";
 import { renderDownScript, renderUpScript } from "../../components/host-fabric/scripts";
-import type { NetnsLab, RunResult } from "../netns";
+import type { NetnsLab, RunResult } from "../../scripts/lab/kit";
 
 export const REPO = join(__dirname, "..", "..");
 

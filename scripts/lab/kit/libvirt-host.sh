@@ -20,7 +20,7 @@ if [ ! -d "$dir/etc" ]; then
   mkdir -p "$dir"
   cp -a /etc "$dir/etc.tmp"
   rm -f "$dir/etc.tmp/libvirt/qemu/networks/default.xml" "$dir/etc.tmp/libvirt/qemu/networks/autostart/default.xml"
-  cat "$(dirname "$0")/qemu-namespace-host.conf" >> "$dir/etc.tmp/libvirt/qemu.conf"
+  cat "$(dirname "$0")/../qemu-namespace-host.conf" >> "$dir/etc.tmp/libvirt/qemu.conf"
   # root's login shell: /bin/sh, as the host's SSH steps are POSIX sh anyway. sshd runs commands
   # through it, and a bash that sources the machine's ~/.bashrc (shared /root: pyenv, ...) is not
   # part of any real lab host and has hung sessions here.

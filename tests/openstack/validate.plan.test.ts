@@ -28,7 +28,7 @@ describe("post B: native routing on OpenStack without address pairs", () => {
     it(`fails for ${plugin} ${mode} with a message naming both fixes`, () => {
       const r = load(B, withCni(plugin, mode));
       assert.equal(r.ok, false);
-      // Scenario B learns its instances' host keys on first use (tests/lab/scenarios.test.ts).
+      // Scenario B learns its instances' host keys on first use (tests/lab/scenarios.plan.test.ts).
       const findings = !r.ok && r.findings.filter((f) => f.path !== "sshHostKeys");
       assert.deepEqual(findings, [
         { severity: "error", path: "kubernetes.cni.mode", value: mode, message: MESSAGE, fix },

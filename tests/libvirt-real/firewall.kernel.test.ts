@@ -1,5 +1,5 @@
 // Scenario D's firewall against Debian's real libvirtd 9.0 (iptables backend), one daemon per
-// namespace host in its own mount namespace (scripts/lab/libvirtd.ts): NAT networks created by
+// namespace host in its own mount namespace (scripts/lab/kit/libvirtd.ts): NAT networks created by
 // libvirt itself, stand-in VMs on their bridges, a real (diskless) guest for the tap. Pins what
 // real libvirt does to the routed openings: a daemon restart ("Reloading iptables rules") and a
 // network restart must leave the path open with the VMs' own addresses, the hook must put a
@@ -19,7 +19,7 @@ import {
   startLibvirtHost,
   stopLibvirtHost,
   type LibvirtHost,
-} from "../../scripts/lab/libvirtd";
+} from "../../scripts/lab/kit";
 import { hostPlan, planLabOrThrow } from "../host-fabric/fixtures";
 import { hostKeyLine } from "../lab/helpers";
 import {
@@ -36,7 +36,7 @@ import {
   reaches,
   snapshot,
   type Snapshot,
-} from "../netns";
+} from "../../scripts/lab/kit";
 
 const noLibvirt =
   spawnSync("sh", ["-c", "command -v libvirtd && command -v virsh && command -v nsenter"])

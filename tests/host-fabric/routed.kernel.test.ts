@@ -23,7 +23,7 @@ import {
   restartFakeLibvirtNetwork,
   snapshot,
   type Snapshot,
-} from "../netns";
+} from "../../scripts/lab/kit";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
 import { hostKeyLine } from "../lab/helpers";
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates sdks/libvirt, the @pulumi/libvirt SDK the program imports, from the schema of the
-# libvirt plugin that scripts/toolchain installed (`npm run gen:libvirt-sdk`):
+# libvirt plugin that toolchain installed (`npm run gen:libvirt-sdk`):
 #   1. `pulumi package get-schema libvirt@<version>` -> sdks/libvirt/schema.json (the plugin's own);
 #   2. `pulumi package gen-sdk --language nodejs --local` from that file -> sdks/libvirt;
 #   3. npm builds it (the root postinstall compiles sdks/libvirt to bin/).
@@ -8,7 +8,7 @@
 # Usage: gen-libvirt-sdk.sh [OUT_DIR]   (default: sdks/libvirt of this repository)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
 # shellcheck source=versions.env
 source "$HERE/versions.env"
 out="${1:-$REPO/sdks/libvirt}"

@@ -1,6 +1,7 @@
 // Building blocks for namespace labs: an L2 switch (a bridge in its own namespace), hosts
 // plugged into it with a veth, a router joining two switches (two subnets), and VMs: a
 // namespace with a veth whose other end sits in a host, ready to join a bridge there.
+import { must } from "./exec";
 import type { NetnsLab } from "./netns";
 
 export interface Port {
@@ -13,21 +14,38 @@ export interface Port {
 
 const switchPorts = new Map<string, number>();
 
+/** The bridge of every switch namespace. */
+export const SWITCH_BRIDGE = "sw";
+
+/** `ip` in a lab machine, or in this machine's own namespace when `machine` is undefined. */
+function ipIn(lab: NetnsLab, machine: string | undefined, ...args: string[]): string {
+  return machine === undefined ? must(["ip", ...args]) : lab.ip(machine, ...args);
+}
+
 /** An L2 switch: namespace `name` holding bridge "sw". */
 export function addSwitch(lab: NetnsLab, name: string, mtu = 1500): string {
   lab.add(name);
-  lab.ip(name, "link", "add", "sw", "type", "bridge");
-  lab.ip(name, "link", "set", "sw", "mtu", String(mtu), "up");
+  lab.ip(name, "link", "add", SWITCH_BRIDGE, "type", "bridge");
+  lab.ip(name, "link", "set", SWITCH_BRIDGE, "mtu", String(mtu), "up");
   return name;
 }
 
-/** A veth from `machine` (interface port.iface) into switch `sw`. */
-export function plug(lab: NetnsLab, machine: string, sw: string, port: Port): void {
+/**
+ * A veth from `machine` (interface port.iface; undefined = this machine's own namespace) into
+ * switch `sw`, whose end there is `peer` (default p<n>).
+ */
+export function plug(
+  lab: NetnsLab,
+  machine: string | undefined,
+  sw: string,
+  port: Port & { peer?: string },
+): void {
   const n = (switchPorts.get(lab.ns(sw)) ?? 0) + 1;
   switchPorts.set(lab.ns(sw), n);
-  const peer = `p${n}`;
+  const peer = port.peer ?? `p${n}`;
   const mtu = String(port.mtu ?? 1500);
-  lab.ip(
+  ipIn(
+    lab,
     machine,
     "link",
     "add",
@@ -40,14 +58,16 @@ export function plug(lab: NetnsLab, machine: string, sw: string, port: Port): vo
     "netns",
     lab.ns(sw),
   );
-  lab.ip(sw, "link", "set", peer, "mtu", mtu, "master", "sw", "up");
-  lab.ip(machine, "link", "set", port.iface, "mtu", mtu, "up");
-  if (port.address) lab.ip(machine, "addr", "add", port.address, "dev", port.iface);
+  lab.ip(sw, "link", "set", peer, "mtu", mtu, "master", SWITCH_BRIDGE, "up");
+  ipIn(lab, machine, "link", "set", port.iface, "mtu", mtu, "up");
+  if (port.address) ipIn(lab, machine, "addr", "add", port.address, "dev", port.iface);
 }
 
 export interface HostOptions extends Port {
   name: string;
   switch: string;
+  /** The host's port's name in the switch (default p<n>). */
+  switchPort?: string;
   /** Default route (e.g. a router on the switch). */
   gateway?: string;
 }
@@ -55,7 +75,7 @@ export interface HostOptions extends Port {
 /** A "bare-metal host": a namespace with one underlay NIC on a switch. */
 export function addHost(lab: NetnsLab, o: HostOptions): string {
   lab.add(o.name);
-  plug(lab, o.name, o.switch, o);
+  plug(lab, o.name, o.switch, { ...o, peer: o.switchPort });
   if (o.gateway) lab.ip(o.name, "route", "add", "default", "via", o.gateway);
   return o.name;
 }

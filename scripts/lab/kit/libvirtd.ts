@@ -1,11 +1,11 @@
 // Dry-lab hosts with their own libvirtd: each namespace host runs Debian's libvirtd and its sshd
-// in one private mount namespace (scripts/lab/libvirt-host.sh), so the libvirt provider reaches
+// in one private mount namespace (scripts/lab/kit/libvirt-host.sh), so the libvirt provider reaches
 // it with the same qemu+ssh:// URI as a real host. Helpers to start, enter, restart and stop them.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { run, tryRun } from "./sh";
+import { must, tryRun } from "./exec";
 
 const HOST_SCRIPT = resolve(__dirname, "libvirt-host.sh");
 const READY_TIMEOUT_MS = 180_000;
@@ -105,10 +105,9 @@ export function startLibvirtHost(h: LibvirtHost): void {
 export function restartLibvirtd(h: LibvirtHost): void {
   const pidFile = join(h.dir, "libvirtd.pid");
   const pid = readFileSync(pidFile, "utf8").trim();
-  run("kill", [pid]);
+  must(["kill", pid]);
   for (let i = 0; i < 200 && tryRun("kill", ["-0", pid]).ok; i++) sleep(100);
-  const [cmd, ...args] = inHostArgv(h, ["/usr/sbin/libvirtd", "--daemon", "--pid-file", pidFile]);
-  run(cmd, args);
+  must(inHostArgv(h, ["/usr/sbin/libvirtd", "--daemon", "--pid-file", pidFile]));
   waitReady(h, `libvirtd on ${h.ns} after a restart`);
 }
 

@@ -13,7 +13,7 @@ import {
   payloadFor,
   ping,
   reaches,
-} from "../netns";
+} from "../../scripts/lab/kit";
 import { hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
 import { hostKeyLine } from "../lab/helpers";
 

@@ -5,7 +5,7 @@
 // resource plugin and touches no host.
 //
 // Needs the Pulumi CLI: skipped unless `pulumi` is on PATH, e.g.
-//   source scripts/toolchain/env.sh && node --import tsx --test tests/stacks/new-lab.test.ts
+//   source toolchain/env.sh && node --import tsx --test tests/stacks/new-lab.e2e.ts
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,7 +23,7 @@ const onPath = (cmd: string) =>
   (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, cmd)));
 const skip = onPath("pulumi")
   ? false
-  : "pulumi is not on PATH (source scripts/toolchain/env.sh to run the README's stack flow)";
+  : "pulumi is not on PATH (source toolchain/env.sh to run the README's stack flow)";
 
 const LAB = "mylab";
 /** What `ssh-keyscan -t ed25519 <host>` prints after the host name (the host is never reached). */

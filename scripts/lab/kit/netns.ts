@@ -1,37 +1,15 @@
 // Network-namespace labs on the real kernel: each "machine" (bare-metal host, switch,
 // router, VM) is a namespace. A NetnsLab owns every namespace it creates and removes them
 // all in cleanup(), so a test calls cleanup() from `after` and leaves nothing behind.
-import { spawnSync } from "node:child_process";
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { must, run, type RunOptions, type RunResult } from "./exec";
 
 const TOOLS = ["ip", "bridge", "iptables", "iptables-save", "nft", "ping", "sh"];
 
-/** Run a command (argv, no shell). Never throws; see `must`. */
-export function run(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): RunResult {
-  const r = spawnSync(argv[0], argv.slice(1), {
-    input: opts.input,
-    encoding: "utf8",
-    timeout: opts.timeoutMs ?? 60_000,
-  });
-  return {
-    code: r.status ?? (r.error ? 127 : 1),
-    stdout: r.stdout ?? "",
-    stderr: r.stderr ?? String(r.error ?? ""),
-  };
-}
-
-/** Run a command and throw (with its output) unless it exits 0. */
-export function must(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): string {
-  const r = run(argv, opts);
-  if (r.code !== 0) {
-    throw new Error(`command failed (${r.code}): ${argv.join(" ")}\n${r.stdout}${r.stderr}`);
-  }
-  return r.stdout;
+/** Whether a network namespace of this name exists (on the whole machine). */
+export function nsExists(ns: string): boolean {
+  return run(["ip", "netns", "list"])
+    .stdout.split("\n")
+    .some((l) => l.split(" ")[0] === ns);
 }
 
 /**
@@ -53,18 +31,34 @@ export function netnsSkipReason(): string | undefined {
 let labCounter = 0;
 
 export class NetnsLab {
-  /** Short, unique per process and lab: namespaces are "<prefix>-<name>". */
+  /** Short, unique per process and lab: namespaces are "<prefix>-<name>"; "" = as named. */
   readonly prefix: string;
   private readonly created: string[] = [];
 
-  constructor(tag = "lf") {
+  constructor(tag = "lf", o: { named?: boolean } = {}) {
     labCounter += 1;
-    this.prefix = `${tag}${process.pid.toString(36)}${labCounter}`;
+    this.prefix = o.named ? "" : `${tag}${process.pid.toString(36)}${labCounter}`;
+  }
+
+  /**
+   * A lab whose namespaces carry the machines' own names and outlive this process (the dry
+   * lab: `npm run lab` creates them, `npm run lab -- down` removes them by name).
+   */
+  static named(): NetnsLab {
+    return new NetnsLab("", { named: true });
   }
 
   /** The full namespace name of a machine. */
   ns(name: string): string {
-    return `${this.prefix}-${name}`;
+    return this.prefix ? `${this.prefix}-${name}` : name;
+  }
+
+  /** Delete a machine's namespace if it exists, whoever created it (a stale lab's). */
+  remove(name: string): void {
+    const ns = this.ns(name);
+    if (nsExists(ns)) run(["ip", "netns", "del", ns]);
+    const i = this.created.indexOf(ns);
+    if (i >= 0) this.created.splice(i, 1);
   }
 
   /**
@@ -90,16 +84,12 @@ export class NetnsLab {
   }
 
   /** Run argv inside a namespace (ip netns exec), not throwing. */
-  exec(name: string, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): RunResult {
+  exec(name: string, argv: string[], opts: RunOptions = {}): RunResult {
     return run(["ip", "netns", "exec", this.ns(name), ...argv], opts);
   }
 
   /** Run argv inside a namespace and throw unless it exits 0. */
-  mustExec(
-    name: string,
-    argv: string[],
-    opts: { input?: string; timeoutMs?: number } = {},
-  ): string {
+  mustExec(name: string, argv: string[], opts: RunOptions = {}): string {
     return must(["ip", "netns", "exec", this.ns(name), ...argv], opts);
   }
 

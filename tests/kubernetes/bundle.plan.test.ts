@@ -44,7 +44,7 @@ function kubeadmImages(): string[] {
 }
 
 function chartFile(): string | undefined {
-  // Where scripts/toolchain/lib.sh's upstream_dir looks, in the same order.
+  // Where toolchain/lib.sh's upstream_dir looks, in the same order.
   const dirs = [
     process.env.LABFABRIC_UPSTREAM_DIR,
     join(DIR, "../../../shared/upstream"),

@@ -49,7 +49,7 @@ upstream_dir() {
 unpack_upstream() {
   local dir file got
   dir="$(upstream_dir)" || die "no upstream sources: set LABFABRIC_UPSTREAM_DIR to the folder holding $1" \
-    "(see scripts/toolchain/README.md), or install the plugin with internet access"
+    "(see toolchain/README.md), or install the plugin with internet access"
   file="$dir/$1"
   [[ -f "$file" ]] || die "upstream source $file is missing"
   got="$(sha256sum "$file" | cut -d' ' -f1)"

@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Source this file (do not execute it) to get the offline Pulumi engine on PATH:
 #
-#   source scripts/toolchain/env.sh
+#   source toolchain/env.sh
 #
-# It runs scripts/toolchain/ensure.sh (which builds the pinned toolchain once, then returns in
+# It runs toolchain/ensure.sh (which builds the pinned toolchain once, then returns in
 # seconds) and exports the settings the engine needs to work without the internet. It sets no
 # passphrase: the caller provides PULUMI_CONFIG_PASSPHRASE / PULUMI_CONFIG_PASSPHRASE_FILE.
 #

@@ -19,7 +19,7 @@ import {
   reaches,
   snapshot,
   type Snapshot,
-} from "../netns";
+} from "../../scripts/lab/kit";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
 import { hostKeyLine } from "../lab/helpers";
 

@@ -13,7 +13,7 @@ import { LABS, planOf, raw, type Raw, type Scenario } from "./fixtures";
 
 /**
  * Every finding loadLab reports for a scenario bent by `adjust` (it must be refused), but the
- * host-key warning B and D carry by choice (trust-on-first-use, tests/lab/scenarios.test.ts).
+ * host-key warning B and D carry by choice (trust-on-first-use, tests/lab/scenarios.plan.test.ts).
  */
 function refused(s: Scenario, adjust: (r: Raw) => void): string[] {
   const r = raw(s);

@@ -14,7 +14,7 @@ import {
   payloadFor,
   ping,
   reaches,
-} from "../netns";
+} from "../../scripts/lab/kit";
 import { changedLines, hostPlan, ok, planLabOrThrow, runDown, runUp, tempRoot } from "./fixtures";
 import { hostKeyLine } from "../lab/helpers";
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Make the Pulumi toolchain available, with nothing but upstream parts, and print as the LAST
 # line of stdout the directory holding `pulumi` and `pulumi-language-nodejs`. Progress (step and
-# elapsed time) goes to stderr. Versions are pinned in scripts/toolchain/versions.env.
+# elapsed time) goes to stderr. Versions are pinned in toolchain/versions.env.
 #
-#   bin_dir="$(bash scripts/toolchain/ensure.sh | tail -n 1)"   # or: source scripts/toolchain/env.sh
+#   bin_dir="$(bash toolchain/ensure.sh | tail -n 1)"   # or: source toolchain/env.sh
 #
 # 1. The engine: a `pulumi` on PATH (an ordinary install, with its language hosts), else the
 #    pinned CLI built from the Go module proxy and upstream's Node.js language host built from its
@@ -27,7 +27,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
 T0=$SECONDS
 # shellcheck source=versions.env
 source "$HERE/versions.env"
