@@ -4,26 +4,21 @@
 // passphrase file. The lab has hosts but fabric mode "none" and no Kubernetes, so it needs no
 // resource plugin and touches no host.
 //
-// Needs the Pulumi CLI: skipped unless `pulumi` is on PATH, e.g.
-//   source toolchain/env.sh && node --import tsx --test tests/stacks/new-lab.e2e.ts
+// The CLI is the project's toolchain (toolchain/env.sh: found, or built once), with this test's
+// own PULUMI_HOME and backend.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { loadLab } from "../../components/load";
 import { readStackFile } from "../../components/spec/stack-file";
+import { toolchainEnv } from "../../scripts/lab/pulumi";
 import { hostKeyLine } from "../lab/helpers";
 import { copyRepo } from "./repo-copy";
 import { plaintextSecretsInFile } from "./scan";
-
-const onPath = (cmd: string) =>
-  (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, cmd)));
-const skip = onPath("pulumi")
-  ? false
-  : "pulumi is not on PATH (source toolchain/env.sh to run the README's stack flow)";
 
 const LAB = "mylab";
 /** What `ssh-keyscan -t ed25519 <host>` prints after the host name (the host is never reached). */
@@ -37,7 +32,7 @@ const KEY = [
 
 describe(
   "a new lab, created as the README says, with the real engine",
-  { skip, timeout: 600_000 },
+  { timeout: 600_000 },
   () => {
     let work = "";
     let env: NodeJS.ProcessEnv = {};
@@ -60,8 +55,11 @@ describe(
       copyRepo(root, work);
       writeFileSync(join(root, "passphrase"), "correct horse battery staple\n", { mode: 0o600 });
       writeFileSync(join(root, "lab_ed25519"), KEY, { mode: 0o600 });
+      // Only the toolchain's PATH (the CLI and the language host): the rest is this test's own.
+      const { PATH } = toolchainEnv(join(root, "toolchain"));
       env = {
         ...process.env,
+        PATH,
         PULUMI_HOME: join(root, "pulumi-home"), // its own login, not the caller's
         PULUMI_CONFIG_PASSPHRASE_FILE: join(root, "passphrase"),
         PULUMI_SKIP_UPDATE_CHECK: "true",
