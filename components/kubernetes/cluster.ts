@@ -34,8 +34,8 @@ import {
   renderKubeconfigScript,
   renderPrerequisites,
   renderPrerequisitesDelete,
-  renderRegisterDelete,
-  renderRegisterScript,
+  renderRegisterNodesDelete,
+  renderRegisterNodesScript,
   renderResetScript,
 } from "./node-scripts";
 import { asRoot, contentHash } from "../shared";
@@ -96,7 +96,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
   public readonly kubeconfigCommand: command.remote.Command;
   public readonly prerequisites: Record<string, command.remote.Command>;
   public readonly joins: Record<string, command.remote.Command>;
-  public readonly registrations: Record<string, command.remote.Command>;
+  /** One step on the first control plane that registers (labels) every joined node. */
+  public readonly registration?: command.remote.Command;
 
   constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:kubernetes:KubeadmCluster", name, {}, opts);
@@ -179,7 +180,6 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     // 4. Joins: a fresh token (secret), control planes one at a time, workers in parallel.
     this.joins = {};
-    this.registrations = {};
     const joiners = ordered.filter((n) => n.name !== first.name);
     if (joiners.length > 0) {
       const withKey = joiners.some((n) => n.role === "control-plane");
@@ -231,18 +231,29 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         );
         if (n.role === "control-plane") previousControlPlane = join;
         this.joins[n.name] = join;
-        const registerScript = renderRegisterScript(n.name, n.role);
-        this.registrations[n.name] = new command.remote.Command(
-          `${name}-${n.name}-register`,
-          {
-            connection: firstConnection,
-            create: asRoot(firstUser, registerScript),
-            delete: asRoot(firstUser, renderRegisterDelete(n.name)),
-            triggers: [contentHash(registerScript), joinHash, caCertHash],
-          },
-          { ...child, dependsOn: [join] },
-        );
       }
+      // 5. One registration for every joined node (not one per node: a lab of 1000 VMs would
+      // register 1000 more resources). Its list is in its script, so adding or removing a node
+      // updates it in place (never a replacement, whose delete would remove every node); a
+      // re-joined node (a new join) re-runs it so the new Node object is labelled again.
+      const registerScript = renderRegisterNodesScript(
+        name,
+        joiners.map((n) => ({ name: n.name, role: n.role })),
+      );
+      const joinIds = pulumi
+        .all(joiners.map((n) => this.joins[n.name].id))
+        .apply((ids) => contentHash(...ids));
+      this.registration = new command.remote.Command(
+        `${name}-register`,
+        {
+          connection: firstConnection,
+          create: asRoot(firstUser, registerScript),
+          update: asRoot(firstUser, registerScript),
+          delete: asRoot(firstUser, renderRegisterNodesDelete(name)),
+          triggers: [joinIds, caCertHash],
+        },
+        { parent: this, dependsOn: Object.values(this.joins) },
+      );
     }
 
     this.endpoint = layout.apply((l) => formatEndpoint(l.endpoint));
@@ -251,7 +262,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     this.controlPlane = {
       connection: firstConnection,
       user: firstUser,
-      nodesJoined: [this.init, ...Object.values(this.registrations)],
+      nodesJoined: [this.init, ...(this.registration ? [this.registration] : [])],
     };
     this.registerOutputs({
       endpoint: this.endpoint,
