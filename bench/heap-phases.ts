@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     true,
   );
   const { deployLab } = await import("../components/stack");
-  const stack = deployLab(r.plan, { sshPrivateKey: pulumi.secret("placeholder") });
+  const stack = await deployLab(r.plan, { sshPrivateKey: pulumi.secret("placeholder") });
   live("after deployLab (constructors done)");
   await pulumi.runtime.disconnect();
   live(`after every registration completed (${n})`);

@@ -81,7 +81,7 @@ async function evaluate(plan: LabPlan): Promise<RegisteredResource[]> {
   );
   // Imported after the mocks are set, as Pulumi's unit-testing guide requires.
   const { deployLab } = await import("../components/stack");
-  deployLab(plan, placeholderSecrets());
+  await deployLab(plan, placeholderSecrets());
   await pulumi.runtime.disconnect();
   return registered;
 }

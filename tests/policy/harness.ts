@@ -121,7 +121,7 @@ export async function captureLab(plan: LabPlan, preview = true): Promise<Capture
   };
   // Imported after the mocks are set, as Pulumi's unit-testing guide requires.
   const { deployLab } = await import("../../components/stack");
-  deployLab(plan, secrets);
+  await deployLab(plan, secrets);
   await pulumi.runtime.disconnect();
   return [...captured.values()];
 }
