@@ -232,8 +232,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     this.controlPlane = { connection: firstConnection, user: firstUser, nodesJoined: [this.init] };
 
     // Every other node's prerequisites and join, a node per step, then the registration.
-    const self = this;
-    function* nodeSteps(): Generator<void> {
+    function* nodeSteps(this: KubeadmCluster): Generator<void> {
       let previousControlPlane: command.remote.Command | undefined;
       for (const n of joiners) {
         addPrerequisites(n);
@@ -241,7 +240,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           .all([firstResolved, resolved.get(n.name)!])
           .apply(([f, r]) => joinLayout(plan, f, r));
         const joinScript = pulumi
-          .all([nodeLayout, self.joinSecrets!])
+          .all([nodeLayout, this.joinSecrets!])
           .apply(([l, s]) => renderJoinScript(n.name, renderJoinConfig(l, n.name, s)));
         // The token rotates; the hash of the script with stand-ins does not. A rotated token
         // re-runs the (guarded) join in place; a new CA (re-initialised cluster) replaces it.
@@ -251,7 +250,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const join = new command.remote.Command(
           `${name}-${n.name}-join`,
           {
-            connection: self.connections[n.name],
+            connection: this.connections[n.name],
             create: joinScript.apply((s) => asRoot(n.ssh.user, s)),
             delete: asRoot(n.ssh.user, renderResetScript(n.name)),
             triggers: [joinHash, caCertHash!],
@@ -259,14 +258,14 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           {
             ...child,
             dependsOn: [
-              self.prerequisites[n.name],
+              this.prerequisites[n.name],
               token!,
               ...(n.role === "control-plane" && previousControlPlane ? [previousControlPlane] : []),
             ],
           },
         );
         if (n.role === "control-plane") previousControlPlane = join;
-        self.joins[n.name] = join;
+        this.joins[n.name] = join;
         yield;
       }
       if (joiners.length > 0) {
@@ -279,9 +278,9 @@ export class KubeadmCluster extends pulumi.ComponentResource {
           joiners.map((n) => ({ name: n.name, role: n.role })),
         );
         const joinIds = pulumi
-          .all(joiners.map((n) => self.joins[n.name].id))
+          .all(joiners.map((n) => this.joins[n.name].id))
           .apply((ids) => contentHash(...ids));
-        self.registration = new command.remote.Command(
+        this.registration = new command.remote.Command(
           `${name}-register`,
           {
             connection: firstConnection,
@@ -290,17 +289,17 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             delete: asRoot(firstUser, renderRegisterNodesDelete(name)),
             triggers: [joinIds, caCertHash!],
           },
-          { parent: self, dependsOn: Object.values(self.joins) },
+          { parent: this, dependsOn: Object.values(this.joins) },
         );
-        self.controlPlane.nodesJoined.push(self.registration);
+        this.controlPlane.nodesJoined.push(this.registration);
       }
-      self.registerOutputs({
-        endpoint: self.endpoint,
-        kubeconfig: self.kubeconfig,
-        nodeAddresses: self.nodeAddresses,
+      this.registerOutputs({
+        endpoint: this.endpoint,
+        kubeconfig: this.kubeconfig,
+        nodeAddresses: this.nodeAddresses,
       });
     }
-    this.ready = runSteps(nodeSteps(), args.paced ?? false);
+    this.ready = runSteps(nodeSteps.call(this), args.paced ?? false);
   }
 
   /** Refuse before registering anything when the nodes or the plan cannot make a cluster. */
