@@ -14,7 +14,7 @@ export = async () => {
   const { plan, secrets } = readLabConfig();
   await openstackPreflight(stackCredentials(secrets), plan.spec.openstack);
   await libvirtPreflight(plan.libvirt, secrets.sshPrivateKey);
-  const lab = deployLab(plan, secrets, { hosts: true });
+  const lab = await deployLab(plan, secrets, { hosts: true });
   const out = labOutputs(plan, lab);
   return {
     mtu: out.mtu,

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   // As registeredResources evaluates (scripts/resources.ts): no stack captures.
   Error.stackTraceLimit = 0;
   process.setSourceMapsEnabled(false);
+  Error.prepareStackTrace = () => "";
   live("start (imports)");
   const r = loadLab(generateLab({ hosts, vms, kubernetes: true }), "heap-phases");
   if (!r.ok) throw new Error("the generated lab is invalid");
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     true,
   );
   const { deployLab } = await import("../components/stack");
-  const stack = deployLab(r.plan, { sshPrivateKey: pulumi.secret("placeholder") });
+  const stack = await deployLab(r.plan, { sshPrivateKey: pulumi.secret("placeholder") });
   live("after deployLab (constructors done)");
   await pulumi.runtime.disconnect();
   live(`after every registration completed (${n})`);

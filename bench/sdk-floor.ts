@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   // As registeredResources evaluates (scripts/resources.ts): no stack captures.
   Error.stackTraceLimit = 0;
   process.setSourceMapsEnabled(false);
+  Error.prepareStackTrace = () => "";
   const t0 = performance.now();
   await pulumi.runtime.setMocks(
     {

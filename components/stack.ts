@@ -7,6 +7,7 @@ import type { LabSecrets } from "./config";
 import { HostFabric } from "./host-fabric";
 import { KubeadmCluster } from "./kubernetes";
 import * as cidr from "./shared";
+import { nextTurn } from "./shared";
 import type { NodeOutput } from "./ssh";
 import type { LabPlan } from "./plan";
 import { dialedHosts, hasLibvirtLayer } from "./plan";
@@ -59,7 +60,18 @@ export interface LiveChecks {
   hosts?: boolean;
 }
 
-export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks = {}): LabStack {
+/**
+ * The whole lab, layer by layer. Async on purpose: between layers, and after each VM or node
+ * inside the large ones (libvirt, kubeadm), the event loop turns so the registrations started
+ * so far complete before more begin, instead of a lab's thousands of resources all being in
+ * flight at once (BENCHMARKS.md, section 4). index.ts, `npm run render` and the benchmarks all
+ * take this one path.
+ */
+export async function deployLab(
+  plan: LabPlan,
+  secrets: LabSecrets,
+  live: LiveChecks = {},
+): Promise<LabStack> {
   const { spec } = plan;
   const stack: LabStack = { fabric: [] };
   // In routed labs the fabric opens libvirt's NAT firewall, whose chains exist once the NAT
@@ -81,6 +93,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
     });
   }
   const fabric = Object.fromEntries(stack.fabric.map((f, i) => [plan.hosts[i].host, [f]]));
+  await nextTurn();
   try {
     if (libvirtLayer) {
       stack.libvirt = new LibvirtLayer("libvirt", {
@@ -88,11 +101,14 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
         fabric,
         hostKeys: hosts.keys,
         liveChecks: live.hosts,
+        paced: true,
       });
+      await stack.libvirt.ready;
     }
   } finally {
     natNetworksReady(stack.libvirt?.natNetworks ?? {});
   }
+  await nextTurn();
   if (spec.openstack.enabled) {
     const creds = stackCredentials(secrets);
     // labfabric's own secret keys need an explicit provider; openstack:* config feeds the default.
@@ -104,6 +120,7 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
         })
       : undefined;
     stack.openstack = new OpenstackLayer("openstack", { plan: plan.openstack, provider });
+    await nextTurn();
   }
   if (spec.kubernetes.enabled && spec.kubernetes.deploy) {
     const nodes = nodesWithHostKeys(
@@ -111,12 +128,15 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
       hosts,
       fabric,
     );
+    await nextTurn();
     const cluster = new KubeadmCluster(
       "cluster",
-      { plan, nodes, privateKey: requireKey(secrets, "kubeadm over SSH") },
+      { plan, nodes, privateKey: requireKey(secrets, "kubeadm over SSH"), paced: true },
       { dependsOn: [...stack.fabric] },
     );
     stack.cluster = cluster;
+    await cluster.ready;
+    await nextTurn();
     stack.cni = new CniRelease("cni", {
       plan,
       provider: cluster.provider,

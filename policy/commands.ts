@@ -4,7 +4,8 @@
 //
 // Why a name suffix: the read-only commands today are KubeadmCluster's `<cluster>-kubeconfig`
 // (components/kubernetes/cluster.ts: it only cats admin.conf, so it has no delete on purpose)
-// and the `<machine>-host-key` steps that learn an SSH host key once (ssh-keyscan, host-key.ts).
+// and the `<machine>-host-key` / `host-<host>-vm-host-keys` steps that learn SSH host keys once
+// (ssh-keyscan, host-key.ts).
 // The name is what a component controls and a reader sees in `pulumi preview`; a new read-only
 // command is one line in the policy config, reviewed like any other change.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -16,10 +17,14 @@ export interface CommandPolicyConfig {
 }
 
 /**
- * KubeadmCluster's `<cluster>-kubeconfig` reads /etc/kubernetes/admin.conf; `-host-key` steps
- * run ssh-keyscan (components/ssh/host-key.ts). Neither changes anything.
+ * KubeadmCluster's `<cluster>-kubeconfig` reads /etc/kubernetes/admin.conf; `-host-key` and
+ * `-host-keys` steps run ssh-keyscan (components/ssh/host-key.ts). None changes anything.
  */
-export const DEFAULT_READ_ONLY_COMMANDS: readonly string[] = ["-kubeconfig", "-host-key"];
+export const DEFAULT_READ_ONLY_COMMANDS: readonly string[] = [
+  "-kubeconfig",
+  "-host-key",
+  "-host-keys",
+];
 
 export const COMMAND_TYPES: readonly string[] = ["command:remote:Command", "command:local:Command"];
 

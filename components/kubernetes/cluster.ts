@@ -34,11 +34,11 @@ import {
   renderKubeconfigScript,
   renderPrerequisites,
   renderPrerequisitesDelete,
-  renderRegisterDelete,
-  renderRegisterScript,
+  renderRegisterNodesDelete,
+  renderRegisterNodesScript,
   renderResetScript,
 } from "./node-scripts";
-import { asRoot, contentHash } from "../shared";
+import { asRoot, contentHash, runSteps } from "../shared";
 
 export interface KubeadmClusterArgs {
   plan: LabPlan;
@@ -48,6 +48,12 @@ export interface KubeadmClusterArgs {
   privateKey: pulumi.Input<string>;
   /** firewalld on the nodes; "disable" (post D) unless set. See DEFAULT_FIREWALLD_POLICY. */
   firewalld?: FirewalldPolicy;
+  /**
+   * Register in steps, one node per turn of the event loop (deployLab sets it), so a large
+   * cluster's resources complete as they go; `ready` resolves when all are registered and
+   * `registration` is set. Unset, the constructor registers everything before it returns.
+   */
+  paced?: boolean;
 }
 
 /** What the CNI layer needs to run its proof on the first control plane. */
@@ -96,7 +102,10 @@ export class KubeadmCluster extends pulumi.ComponentResource {
   public readonly kubeconfigCommand: command.remote.Command;
   public readonly prerequisites: Record<string, command.remote.Command>;
   public readonly joins: Record<string, command.remote.Command>;
-  public readonly registrations: Record<string, command.remote.Command>;
+  /** One step on the first control plane that registers (labels) every joined node. */
+  public registration?: command.remote.Command;
+  /** Resolves once every resource of the cluster is registered (at once unless `args.paced`). */
+  public readonly ready: Promise<void>;
 
   constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:kubernetes:KubeadmCluster", name, {}, opts);
@@ -121,23 +130,38 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     );
     const firstConnection = this.connections[first.name];
 
-    // 1. Prerequisites on every node (in parallel): one script per role.
+    // 1. Prerequisites on every node (in parallel): one script per role, rendered once. The
+    // first control plane's now (init waits for it), every other node's with its join below.
+    const prerequisites = new Map<string, { create: string; delete: string; hash: string }>();
+    const prerequisitesOf = (role: NodeOutput["role"], user: string) => {
+      const key = `${role} ${user}`;
+      if (!prerequisites.has(key)) {
+        const script = renderPrerequisites(plan, role, { firewalld: args.firewalld });
+        prerequisites.set(key, {
+          create: asRoot(user, script),
+          // Leaves packages, repositories, swap, SELinux and firewalld as they are (see
+          // renderPrerequisitesDelete): only labfabric's kernel settings files go.
+          delete: asRoot(user, renderPrerequisitesDelete()),
+          hash: contentHash(script),
+        });
+      }
+      return prerequisites.get(key)!;
+    };
     this.prerequisites = {};
-    for (const n of ordered) {
-      const script = renderPrerequisites(plan, n.role, { firewalld: args.firewalld });
+    const addPrerequisites = (n: NodeOutput) => {
+      const p = prerequisitesOf(n.role, n.ssh.user);
       this.prerequisites[n.name] = new command.remote.Command(
         `${name}-${n.name}-prerequisites`,
         {
           connection: this.connections[n.name],
-          create: asRoot(n.ssh.user, script),
-          // Leaves packages, repositories, swap, SELinux and firewalld as they are (see
-          // renderPrerequisitesDelete): only labfabric's kernel settings files go.
-          delete: asRoot(n.ssh.user, renderPrerequisitesDelete()),
-          triggers: [contentHash(script)],
+          create: p.create,
+          delete: p.delete,
+          triggers: [p.hash],
         },
         child,
       );
-    }
+    };
+    addPrerequisites(first);
 
     // 2. kubeadm init on the first control plane.
     const initScript = layout.apply((l) =>
@@ -179,12 +203,13 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     // 4. Joins: a fresh token (secret), control planes one at a time, workers in parallel.
     this.joins = {};
-    this.registrations = {};
     const joiners = ordered.filter((n) => n.name !== first.name);
+    let token: command.remote.Command | undefined;
+    let caCertHash: pulumi.Output<string> | undefined;
     if (joiners.length > 0) {
       const withKey = joiners.some((n) => n.role === "control-plane");
       const tokenScript = renderJoinTokenScript(withKey);
-      const token = new command.remote.Command(
+      token = new command.remote.Command(
         `${name}-join-token`,
         {
           connection: firstConnection,
@@ -198,14 +223,24 @@ export class KubeadmCluster extends pulumi.ComponentResource {
       );
       const secrets = pulumi.secret(token.stdout).apply((s) => parseJoinOutput(s, withKey));
       this.joinSecrets = secrets;
-      const caCertHash = secrets.apply((s) => s.caCertHash);
+      caCertHash = secrets.apply((s) => s.caCertHash);
+    }
+
+    this.endpoint = layout.apply((l) => formatEndpoint(l.endpoint));
+    // Depends on every machine: only consumers that use every address (Flannel's) take it.
+    this.nodeAddresses = pulumi.all(ordered.map((n) => n.address));
+    this.controlPlane = { connection: firstConnection, user: firstUser, nodesJoined: [this.init] };
+
+    // Every other node's prerequisites and join, a node per step, then the registration.
+    function* nodeSteps(this: KubeadmCluster): Generator<void> {
       let previousControlPlane: command.remote.Command | undefined;
       for (const n of joiners) {
+        addPrerequisites(n);
         const nodeLayout = pulumi
           .all([firstResolved, resolved.get(n.name)!])
           .apply(([f, r]) => joinLayout(plan, f, r));
         const joinScript = pulumi
-          .all([nodeLayout, secrets])
+          .all([nodeLayout, this.joinSecrets!])
           .apply(([l, s]) => renderJoinScript(n.name, renderJoinConfig(l, n.name, s)));
         // The token rotates; the hash of the script with stand-ins does not. A rotated token
         // re-runs the (guarded) join in place; a new CA (re-initialised cluster) replaces it.
@@ -218,46 +253,53 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             connection: this.connections[n.name],
             create: joinScript.apply((s) => asRoot(n.ssh.user, s)),
             delete: asRoot(n.ssh.user, renderResetScript(n.name)),
-            triggers: [joinHash, caCertHash],
+            triggers: [joinHash, caCertHash!],
           },
           {
             ...child,
             dependsOn: [
               this.prerequisites[n.name],
-              token,
+              token!,
               ...(n.role === "control-plane" && previousControlPlane ? [previousControlPlane] : []),
             ],
           },
         );
         if (n.role === "control-plane") previousControlPlane = join;
         this.joins[n.name] = join;
-        const registerScript = renderRegisterScript(n.name, n.role);
-        this.registrations[n.name] = new command.remote.Command(
-          `${name}-${n.name}-register`,
+        yield;
+      }
+      if (joiners.length > 0) {
+        // 5. One registration for every joined node (not one per node: a lab of 1000 VMs
+        // would register 1000 more resources). Its list is in its script, so adding or removing
+        // a node updates it in place (never a replacement, whose delete would remove every
+        // node); a re-joined node (a new join) re-runs it so the new Node object is labelled.
+        const registerScript = renderRegisterNodesScript(
+          name,
+          joiners.map((n) => ({ name: n.name, role: n.role })),
+        );
+        const joinIds = pulumi
+          .all(joiners.map((n) => this.joins[n.name].id))
+          .apply((ids) => contentHash(...ids));
+        this.registration = new command.remote.Command(
+          `${name}-register`,
           {
             connection: firstConnection,
             create: asRoot(firstUser, registerScript),
-            delete: asRoot(firstUser, renderRegisterDelete(n.name)),
-            triggers: [contentHash(registerScript), joinHash, caCertHash],
+            update: asRoot(firstUser, registerScript),
+            delete: asRoot(firstUser, renderRegisterNodesDelete(name)),
+            triggers: [joinIds, caCertHash!],
           },
-          { ...child, dependsOn: [join] },
+          { parent: this, dependsOn: Object.values(this.joins) },
         );
+        this.controlPlane.nodesJoined.push(this.registration);
       }
+      this.registerOutputs({
+        endpoint: this.endpoint,
+        kubeconfig: this.kubeconfig,
+        nodeAddresses: this.nodeAddresses,
+      });
     }
-
-    this.endpoint = layout.apply((l) => formatEndpoint(l.endpoint));
-    // Depends on every machine: only consumers that use every address (Flannel's values) take it.
-    this.nodeAddresses = pulumi.all(ordered.map((n) => n.address));
-    this.controlPlane = {
-      connection: firstConnection,
-      user: firstUser,
-      nodesJoined: [this.init, ...Object.values(this.registrations)],
-    };
-    this.registerOutputs({
-      endpoint: this.endpoint,
-      kubeconfig: this.kubeconfig,
-      nodeAddresses: this.nodeAddresses,
-    });
+    this.ready = runSteps(nodeSteps.call(this), args.paced ?? false);
   }
 
   /** Refuse before registering anything when the nodes or the plan cannot make a cluster. */

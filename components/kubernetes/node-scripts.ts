@@ -245,32 +245,61 @@ export function renderJoinTokenDelete(): string {
   ]);
 }
 
+/** The label the batch registration puts on every node it registered: `<key>=<cluster>`. */
+export const REGISTERED_LABEL = "labfabric/registered";
+
 /**
- * On the first control plane: wait (bounded) until the node has registered, then label
- * workers `node-role.kubernetes.io/worker=` (post D did it by hand).
+ * On the first control plane, one step for every node that joins: wait (bounded) until they
+ * have all registered, label them `labfabric/registered=<cluster>` and the workers
+ * `node-role.kubernetes.io/worker=` (post D did it by hand), then delete the nodes this
+ * cluster registered earlier that are no longer listed (removed from the lab). Re-running it
+ * changes nothing.
  */
-export function renderRegisterScript(nodeName: string, role: NodeRole): string {
+export function renderRegisterNodesScript(
+  cluster: string,
+  nodes: readonly { name: string; role: NodeRole }[],
+): string {
   const tries = Math.ceil(NODE_REGISTER_TIMEOUT_SECONDS / POLL_SECONDS);
-  return script(`register ${nodeName}`, [
+  const label = shq(`${REGISTERED_LABEL}=${cluster}`);
+  const workers = nodes.filter((n) => n.role === "worker").map((n) => shq(n.name));
+  return script(`register ${nodes.length} node(s) of ${cluster}`, [
     `export KUBECONFIG=${shq(ADMIN_CONF)}`,
+    `# The nodes this step registers\nset -- ${nodes.map((n) => shq(n.name)).join(" ")}`,
     [
       "i=0",
-      `until kubectl get node ${shq(nodeName)} >/dev/null 2>&1; do`,
+      "while :; do",
+      `  missing=$(kubectl get nodes -o name | awk -v want="$*" 'BEGIN { n = split(want, w, " ") } { have[$0] = 1 } END { for (k = 1; k <= n; k++) if (!(("node/" w[k]) in have)) printf " %s", w[k] }')`,
+      '  [ -z "$missing" ] && break',
       "  i=$((i + 1))",
-      `  [ "$i" -le ${tries} ] || ${fail(`node ${nodeName} did not register within ${NODE_REGISTER_TIMEOUT_SECONDS}s of its join; see journalctl -u kubelet on it`)}`,
+      `  if [ "$i" -gt ${tries} ]; then`,
+      `    echo "labfabric: these nodes did not register within ${NODE_REGISTER_TIMEOUT_SECONDS}s of their joins:$missing; see journalctl -u kubelet on them" >&2`,
+      "    exit 1",
+      "  fi",
       `  sleep ${POLL_SECONDS}`,
       "done",
     ].join("\n"),
-    ...(role === "worker"
-      ? [`kubectl label node ${shq(nodeName)} node-role.kubernetes.io/worker= --overwrite`]
+    `kubectl label node "$@" ${label} --overwrite >/dev/null`,
+    ...(workers.length > 0
+      ? [
+          `kubectl label node ${workers.join(" ")} node-role.kubernetes.io/worker= --overwrite >/dev/null`,
+        ]
       : []),
+    [
+      "# Nodes registered here before that are no longer listed: removed from the lab",
+      `for old in $(kubectl get nodes -l ${label} -o jsonpath='{.items[*].metadata.name}'); do`,
+      '  case " $* " in',
+      '    *" $old "*) ;;',
+      '    *) kubectl delete node "$old" --ignore-not-found --wait=false ;;',
+      "  esac",
+      "done",
+    ].join("\n"),
   ]);
 }
 
-/** Undo a registration: the Node object goes (its kubeadm reset runs right after). */
-export function renderRegisterDelete(nodeName: string): string {
-  return script(`remove node ${nodeName} from the cluster`, [
-    `if [ -f ${shq(ADMIN_CONF)} ]; then\n  kubectl --kubeconfig ${shq(ADMIN_CONF)} delete node ${shq(nodeName)} --ignore-not-found --wait=false\nfi`,
+/** Undo the registration: the Node objects it labelled go (their kubeadm resets run after). */
+export function renderRegisterNodesDelete(cluster: string): string {
+  return script(`remove the nodes ${cluster} registered`, [
+    `if [ -f ${shq(ADMIN_CONF)} ]; then\n  kubectl --kubeconfig ${shq(ADMIN_CONF)} delete nodes -l ${shq(`${REGISTERED_LABEL}=${cluster}`)} --ignore-not-found --wait=false\nfi`,
   ]);
 }
 

@@ -22,6 +22,7 @@ import {
 import { knownHostsFileOf } from "./known-hosts";
 import { sliceProblems } from "./slice";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
+import { runSteps } from "../shared";
 
 export interface LibvirtLayerArgs {
   /** The lab plan's libvirt slice (LabPlan.libvirt). */
@@ -61,6 +62,13 @@ export interface LibvirtLayerArgs {
    * routed to where `pulumi` runs.
    */
   vmSsh?: "via-host" | "direct";
+  /**
+   * Register in steps, one VM per turn of the event loop (deployLab sets it): the resources of
+   * a large lab complete as they go instead of all being in flight at once. `ready` resolves
+   * when every resource is registered; until then `domains`, `vms` and `nodes` are filling.
+   * Unset, the constructor registers everything before it returns.
+   */
+  paced?: boolean;
 }
 
 export interface LibvirtNetworkOutput {
@@ -101,6 +109,8 @@ export class LibvirtLayer extends pulumi.ComponentResource {
   public readonly nodes: NodeOutput[];
   /** Each managed host's SSH key (pinned or learned): the VMs' jump host is checked with it. */
   public readonly hostKeys: Record<string, pulumi.Output<string>>;
+  /** Resolves once every resource of the layer is registered (at once unless `args.paced`). */
+  public readonly ready: Promise<void>;
 
   constructor(name: string, args: LibvirtLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(LIBVIRT_LAYER_TYPE, name, {}, opts);
@@ -147,7 +157,17 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     this.domains = {};
     this.vms = [];
     this.nodes = [];
-    for (const host of plan.hosts) {
+    this.ready = runSteps(this.build(name, args, auth, knownHosts), args.paced ?? false);
+  }
+
+  /** Every host, then each of its VMs: a step each. */
+  private *build(
+    name: string,
+    args: LibvirtLayerArgs,
+    auth: LibvirtSshAuth,
+    knownHosts: pulumi.Output<string>,
+  ): Generator<void> {
+    for (const host of this.plan.hosts) {
       const provider = host.managed
         ? new libvirt.Provider(
             `${name}-${host.host}`,
@@ -161,7 +181,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         : undefined;
       if (provider) this.providers[host.host] = provider;
       if (provider && args.liveChecks) this.checkHostMemory(host, provider);
-      this.buildHost(name, host, provider, args);
+      yield* this.buildHost(name, host, provider, args);
     }
     this.registerOutputs({
       networks: this.networks,
@@ -179,12 +199,12 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     });
   }
 
-  private buildHost(
+  private *buildHost(
     name: string,
     host: LibvirtHostPlan,
     provider: libvirt.Provider | undefined,
     args: LibvirtLayerArgs,
-  ) {
+  ): Generator<void> {
     const fabric = [...(args.fabric?.[host.host] ?? [])];
     // Every resource on the host: its own provider, under this component. Fixed physical names
     // (libvirt refuses duplicates), so a replacement deletes the old one first.
@@ -265,6 +285,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         fabric,
         vmSsh: args.vmSsh ?? "via-host",
       });
+      yield;
     }
   }
 

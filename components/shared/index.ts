@@ -2,3 +2,4 @@
 // The folder's public face: siblings import from here, not from its files.
 export * from "./cidr";
 export * from "./shell";
+export * from "./steps";

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeOutput } from "./node-outputs";
 import type { HostSpec } from "../spec";
 import { sshConnection, type Connection } from "./connection";
-import { hostKey } from "./host-key";
+import { hostKey, hostKeys } from "./host-key";
 
 /**
  * Every bare-metal host's SSH connection, built once, its key pinned or learned once (a host
@@ -56,25 +56,45 @@ export function hostAccess(
 }
 
 /**
- * The nodes with every host key known: pinned, or learned once — a VM through its own host
- * (whose key is checked), an instance or existing machine from where `pulumi` runs.
+ * The nodes with every host key known: pinned, or learned once — the VMs of one host together,
+ * by one `host-<host>-vm-host-keys` step on that host (whose key is checked), an instance or
+ * existing machine by its own `node-<name>-host-key` step from where `pulumi` runs.
  */
 export function nodesWithHostKeys(
   nodes: NodeOutput[],
   hosts: ReturnType<typeof hostAccess>,
   fabric: Record<string, pulumi.Resource[]>,
 ): NodeOutput[] {
+  const viaHost = (n: NodeOutput) => !n.ssh.hostKey && n.source === "vm" && n.host !== undefined;
+  const byHost = new Map<string, NodeOutput[]>();
+  for (const n of nodes.filter(viaHost)) byHost.set(n.host!, [...(byHost.get(n.host!) ?? []), n]);
+  const learned: Record<string, pulumi.Output<string>> = {};
+  for (const [host, vms] of byHost) {
+    Object.assign(
+      learned,
+      hostKeys({
+        name: `host-${host}-vm-host-keys`,
+        machines: vms.map((n) => ({
+          name: n.name,
+          address: n.publicAddress ?? n.address,
+          port: n.ssh.port,
+          machineId: n.machineId,
+        })),
+        via: hosts.connection(host, `learning the host keys of ${host}'s VMs`),
+        opts: { dependsOn: fabric[host] ?? [] },
+      }),
+    );
+  }
   return nodes.map((n) => {
     if (n.ssh.hostKey) return n;
-    const viaHost = n.source === "vm" && n.host !== undefined;
-    const key = hostKey({
-      name: `node-${n.name}-host-key`,
-      address: n.publicAddress ?? n.address,
-      port: n.ssh.port,
-      machineId: n.machineId,
-      via: viaHost ? hosts.connection(n.host!, `learning VM ${n.name}'s host key`) : undefined,
-      opts: viaHost ? { dependsOn: fabric[n.host!] ?? [] } : undefined,
-    });
+    const key = viaHost(n)
+      ? learned[n.name]
+      : hostKey({
+          name: `node-${n.name}-host-key`,
+          address: n.publicAddress ?? n.address,
+          port: n.ssh.port,
+          machineId: n.machineId,
+        });
     return { ...n, ssh: { ...n.ssh, hostKey: key } };
   });
 }

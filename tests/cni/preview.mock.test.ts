@@ -44,13 +44,12 @@ describe("preview of scenario D", () => {
       "d-join-token",
       "d-k8s-worker-1-join",
       "d-k8s-worker-1-prerequisites",
-      "d-k8s-worker-1-register",
       "d-k8s-worker-2-join",
       "d-k8s-worker-2-prerequisites",
-      "d-k8s-worker-2-register",
       "d-kubeconfig",
       "d-master-prerequisites",
       "d-provider",
+      "d-register",
     ]);
   });
 

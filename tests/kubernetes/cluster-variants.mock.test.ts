@@ -108,10 +108,9 @@ describe("HA: three control planes behind an endpoint", () => {
   });
 
   it("registers control planes without the worker label", () => {
-    assert.doesNotMatch(
-      scriptOf(rec.one("ha-k8s-w0-register").inputs.create),
-      /node-role.kubernetes.io\/worker/,
-    );
+    const script = scriptOf(rec.one("ha-register").inputs.create);
+    assert.match(script, /^set -- 'k8s-w1' 'k8s-w0'$/m);
+    assert.doesNotMatch(script, /node-role.kubernetes.io\/worker/);
   });
 
   it("uses the endpoint everywhere, and the provider reaches it as kubeadm wrote it", async () => {

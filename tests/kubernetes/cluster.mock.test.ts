@@ -18,8 +18,8 @@ import {
   renderKubeconfigScript,
   renderPrerequisites,
   renderPrerequisitesDelete,
-  renderRegisterDelete,
-  renderRegisterScript,
+  renderRegisterNodesDelete,
+  renderRegisterNodesScript,
   renderResetScript,
 } from "../../components/kubernetes/node-scripts";
 import { asRoot, contentHash } from "../../components/shared/shell";
@@ -56,18 +56,17 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
     await rec.settle();
   });
 
-  it("registers exactly the component, ten remote commands and the provider", () => {
+  it("registers exactly the component, nine remote commands and the provider", () => {
     assert.deepEqual(rec.resources.map((r) => `${r.type} ${r.name}`).sort(), [
       "command:remote:Command k8s-init",
       "command:remote:Command k8s-join-token",
       "command:remote:Command k8s-k8s-worker-1-join",
       "command:remote:Command k8s-k8s-worker-1-prerequisites",
-      "command:remote:Command k8s-k8s-worker-1-register",
       "command:remote:Command k8s-k8s-worker-2-join",
       "command:remote:Command k8s-k8s-worker-2-prerequisites",
-      "command:remote:Command k8s-k8s-worker-2-register",
       "command:remote:Command k8s-kubeconfig",
       "command:remote:Command k8s-master-prerequisites",
+      "command:remote:Command k8s-register",
       "labfabric:kubernetes:KubeadmCluster k8s",
       "pulumi:providers:kubernetes k8s-provider",
     ]);
@@ -173,25 +172,30 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
       "k8s-join-token",
       "k8s-k8s-worker-2-prerequisites",
     ]);
-    assert.deepEqual(await rec.dependsOn("k8s-k8s-worker-1-register"), ["k8s-k8s-worker-1-join"]);
+    assert.deepEqual(await rec.dependsOn("k8s-register"), [
+      "k8s-k8s-worker-1-join",
+      "k8s-k8s-worker-2-join",
+    ]);
     assert.deepEqual(await rec.dependsOn("k8s-master-prerequisites"), []);
   });
 
   it("replaces delete-first, so a replaced init or join is reset before it runs again", () => {
-    for (const name of [
-      "k8s-init",
-      "k8s-k8s-worker-1-join",
-      "k8s-master-prerequisites",
-      "k8s-k8s-worker-1-register",
-    ]) {
+    for (const name of ["k8s-init", "k8s-k8s-worker-1-join", "k8s-master-prerequisites"]) {
       assert.equal(rec.options.get(name)?.deleteBeforeReplace, true, name);
     }
   });
 
-  it("labels workers from the control plane, and removes the node on delete", () => {
-    const reg = rec.one("k8s-k8s-worker-2-register").inputs;
-    assert.equal(reg.create, asRoot("lab", renderRegisterScript("k8s-worker-2", "worker")));
-    assert.equal(reg.delete, asRoot("lab", renderRegisterDelete("k8s-worker-2")));
+  it("registers every joined node in one step on the control plane, updated in place, never replaced", () => {
+    const reg = rec.one("k8s-register").inputs;
+    const script = renderRegisterNodesScript("k8s", [
+      { name: "k8s-worker-1", role: "worker" },
+      { name: "k8s-worker-2", role: "worker" },
+    ]);
+    assert.equal(reg.create, asRoot("lab", script));
+    // A changed list or a re-joined node updates it: a replacement's delete would remove every node.
+    assert.equal(reg.update, asRoot("lab", script));
+    assert.equal(reg.delete, asRoot("lab", renderRegisterNodesDelete("k8s")));
+    assert.notEqual(rec.options.get("k8s-register")?.deleteBeforeReplace, true);
   });
 
   it("exposes the endpoint and every node's node-ip for the CNI layer", async () => {
@@ -205,7 +209,7 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
       (await Promise.all(cluster.controlPlane.nodesJoined.map((r) => valueOf(r.urn))))
         .map((u) => u.split("::").pop())
         .sort(),
-      ["k8s-init", "k8s-k8s-worker-1-register", "k8s-k8s-worker-2-register"],
+      ["k8s-init", "k8s-register"],
     );
   });
 });

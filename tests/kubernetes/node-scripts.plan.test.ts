@@ -21,8 +21,8 @@ import {
   renderKubeconfigScript,
   renderPrerequisites,
   renderPrerequisitesDelete,
-  renderRegisterDelete,
-  renderRegisterScript,
+  renderRegisterNodesDelete,
+  renderRegisterNodesScript,
   renderResetScript,
 } from "../../components/kubernetes/node-scripts";
 import { asRoot, shq, writeFile } from "../../components/shared/shell";
@@ -59,8 +59,11 @@ function allScripts(s: Scenario): Record<string, string> {
     reset: renderResetScript(worker),
     token: renderJoinTokenScript(true),
     "token-delete": renderJoinTokenDelete(),
-    register: renderRegisterScript(worker, "worker"),
-    "register-delete": renderRegisterDelete(worker),
+    register: renderRegisterNodesScript("cluster", [
+      { name: worker, role: "worker" },
+      { name: "cp-2", role: "control-plane" },
+    ]),
+    "register-delete": renderRegisterNodesDelete("cluster"),
     kubeconfig: renderKubeconfigScript(),
     proof: renderProofScript(plan),
   };
@@ -281,18 +284,26 @@ describe("init, join, token and registration", () => {
     );
   });
 
-  it("registration waits (bounded) for the node and labels workers idempotently", () => {
-    const worker = renderRegisterScript("k8s-worker-1", "worker");
-    assert.match(worker, /until kubectl get node 'k8s-worker-1' >\/dev\/null 2>&1; do/);
-    assert.match(worker, /\[ "\$i" -le 60 \] \|\|/);
+  it("registration waits (bounded) for every node, labels them idempotently, drops unlisted ones", () => {
+    const s = renderRegisterNodesScript("cluster", [
+      { name: "k8s-worker-1", role: "worker" },
+      { name: "cp-2", role: "control-plane" },
+    ]);
+    assert.match(s, /^set -- 'k8s-worker-1' 'cp-2'$/m);
+    assert.match(s, /if \[ "\$i" -gt 60 \]; then/);
     assert.match(
-      worker,
-      /^kubectl label node 'k8s-worker-1' node-role.kubernetes.io\/worker= --overwrite$/m,
+      s,
+      /^kubectl label node "\$@" 'labfabric\/registered=cluster' --overwrite >\/dev\/null$/m,
     );
-    assert.doesNotMatch(renderRegisterScript("cp-2", "control-plane"), /kubectl label/);
     assert.match(
-      renderRegisterDelete("k8s-worker-1"),
-      /delete node 'k8s-worker-1' --ignore-not-found --wait=false/,
+      s,
+      /^kubectl label node 'k8s-worker-1' node-role.kubernetes.io\/worker= --overwrite >\/dev\/null$/m,
+    );
+    assert.doesNotMatch(s, /label node 'cp-2'/);
+    assert.match(s, /kubectl get nodes -l 'labfabric\/registered=cluster' -o jsonpath/);
+    assert.match(
+      renderRegisterNodesDelete("cluster"),
+      /delete nodes -l 'labfabric\/registered=cluster' --ignore-not-found --wait=false/,
     );
   });
 });

@@ -54,12 +54,13 @@ export async function captureLab(plan: LabPlan, preview = true): Promise<Capture
         if (args.type.startsWith("command:") && args.name.endsWith("-host-key") && !preview) {
           state.stdout = `${LEARNED_HOST_KEY}\n`;
         }
+        // A host's scan of its VMs: one `<vm> <key>` line per VM its script prints.
+        if (args.type.startsWith("command:") && args.name.endsWith("-host-keys") && !preview) {
+          const names = [...String(args.inputs.create).matchAll(/^printf '%s %s\\n' '([^']+)'/gm)];
+          state.stdout = names.map((m) => `${m[1]} ${LEARNED_HOST_KEY}\n`).join("");
+        }
         // As a control plane would answer (update only: preview runs nothing).
-        if (
-          args.type === "command:remote:Command" &&
-          !preview &&
-          !args.name.endsWith("-host-key")
-        ) {
+        if (args.type === "command:remote:Command" && !preview && !/-host-keys?$/.test(args.name)) {
           state.stderr = "";
           state.stdout = args.name.endsWith("-kubeconfig")
             ? fakeKubeconfig("https://127.0.0.1:6443")
@@ -120,7 +121,7 @@ export async function captureLab(plan: LabPlan, preview = true): Promise<Capture
   };
   // Imported after the mocks are set, as Pulumi's unit-testing guide requires.
   const { deployLab } = await import("../../components/stack");
-  deployLab(plan, secrets);
+  await deployLab(plan, secrets);
   await pulumi.runtime.disconnect();
   return [...captured.values()];
 }

@@ -10,7 +10,7 @@ import { formatFinding } from "../../components/spec/findings";
 import { loadLab } from "../../components/load";
 import { type LabPlan } from "../../components/plan/plan";
 import type { LabSpecInput } from "../../components/spec/schema";
-import { keyscanScript } from "../../components/ssh/host-key";
+import { keyscanManyScript, keyscanScript, parseHostKeys } from "../../components/ssh/host-key";
 import { captureLab, LEARNED_HOST_KEY, type Captured } from "../policy/harness";
 import { scenarioPlan } from "../policy/scenario";
 import { host, hostKeyLine, load, vxlanLab } from "../lab/helpers";
@@ -79,6 +79,24 @@ describe("validation: pinned unless the lab says trust-on-first-use", () => {
     );
   });
 
+  it("a host's scan of its VMs waits for every sshd, in parallel, and prints one named key line each", () => {
+    const s = keyscanManyScript([
+      { name: "vm-a", address: "10.0.0.5", port: 22 },
+      { name: "vm-b", address: "10.0.0.6", port: 2222 },
+    ]);
+    assert.match(s, /^  scan 0 '10\.0\.0\.5' '22' &$/m);
+    assert.match(s, /^  scan 1 '10\.0\.0\.6' '2222' &$/m);
+    assert.match(s, /ssh-keyscan -T 5 -t ed25519 -p "\$3" "\$2"/);
+    assert.match(s, /no ed25519 host key from vm-b \(10\.0\.0\.6:2222\) in 600s/);
+    assert.match(s, /^printf '%s %s\\n' 'vm-b' "\$\(cat "\$dir\/1"\)"$/m);
+    const key = (n: number) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${n}`;
+    assert.deepEqual(parseHostKeys(`vm-b ${key(2)}\nvm-a ${key(1)} \n`, ["vm-a", "vm-b"]), {
+      "vm-a": key(1),
+      "vm-b": key(2),
+    });
+    assert.throws(() => parseHostKeys(`vm-a ${key(1)}\n`, ["vm-a", "vm-b"]), /no key for vm-b/);
+  });
+
   it("the learning script waits for sshd and prints only an ed25519 key line", () => {
     const s = keyscanScript("10.0.0.5", 2222);
     assert.match(s, /ssh-keyscan -T 5 -t ed25519 -p 2222 '10\.0\.0\.5'/);
@@ -143,23 +161,22 @@ describe("what the program registers checks every host key (mocks, update mode)"
       assertAllChecked(name, captured[name]));
   }
 
-  it("pinned machines get no learning step; unpinned ones get one each, learned once", () => {
+  it("pinned machines get no learning step; unpinned ones are learned once, a host's VMs together", () => {
     const steps = (lab: string) =>
-      captured[lab].filter((c) => c.name.endsWith("-host-key")).map((c) => `${c.type} ${c.name}`);
-    // A: hosts pinned; each VM is learned through its (checked) host.
-    assert.deepEqual(
-      steps("a").filter((s) => s.includes("host-host")),
-      [],
-    );
-    assert.equal(steps("a").filter((s) => s.startsWith("command:remote:Command node-")).length, 6);
+      captured[lab].filter((c) => /-host-keys?$/.test(c.name)).map((c) => `${c.type} ${c.name}`);
+    // A: hosts pinned; the VMs of each host are learned in one step through that (checked) host.
+    assert.deepEqual(steps("a"), [
+      "command:remote:Command host-host1-vm-host-keys",
+      "command:remote:Command host-host2-vm-host-keys",
+    ]);
     assert.deepEqual(steps("c"), []);
     assert.deepEqual(steps("dev"), []);
     assert.deepEqual(steps("tofu: unpinned hosts, one behind a jump host").sort(), [
       "command:local:Command host-h1-host-key",
       "command:local:Command host-h2-jump-host-key",
+      "command:remote:Command host-h1-vm-host-keys",
       "command:remote:Command host-h2-host-key",
-      "command:remote:Command node-cp-0-host-key",
-      "command:remote:Command node-w-0-host-key",
+      "command:remote:Command host-h2-vm-host-keys",
     ]);
     const fabric = captured["tofu: unpinned hosts, one behind a jump host"].find(
       (c) => c.name === "fabric-h1-fabric",
