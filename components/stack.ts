@@ -117,12 +117,17 @@ export function deployLab(plan: LabPlan, secrets: LabSecrets, live: LiveChecks =
       { dependsOn: [...stack.fabric] },
     );
     stack.cluster = cluster;
+    if (!plan.cniRelease) {
+      throw new pulumi.RunError(
+        "labfabric: the plan has no CNI to install (no CNI decision or no node): load the lab with loadLab, which refuses such a lab",
+      );
+    }
     stack.cni = new CniRelease("cni", {
-      plan,
+      plan: plan.cniRelease,
       provider: cluster.provider,
       endpoint: cluster.endpoint,
       nodeAddresses: cluster.nodeAddresses,
-      ...(spec.kubernetes.proof ? { proof: cluster.controlPlane } : {}),
+      ...(plan.cniRelease.proof ? { proof: cluster.controlPlane } : {}),
     });
   }
   return stack;

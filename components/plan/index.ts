@@ -3,6 +3,7 @@
 // The folder's public face: siblings import from here, not from its files.
 export * from "./addresses";
 export * from "./cni";
+export * from "./cni-release";
 export * from "./fabric";
 export * from "./hosts";
 export * from "./libvirt/plan";
