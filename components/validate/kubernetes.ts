@@ -1,7 +1,8 @@
 // Kubernetes checks the cluster layer relies on, beyond validate.ts: what kubeadm itself
 // would refuse (pod subnet narrower than a node's /24, service subnet wider than /12), pod
 // pools too small for the nodes, the effective pod pool (a CNI default included) clashing
-// with a node network or the service range, and routing modes that need one L2 segment.
+// with a node network or the service range, and routing modes that need one L2 segment (each
+// plugin's own checkRouting, components/cni-plugins).
 // Static checks, before any host is touched; every message names the key, the value, the rule
 // and the fix.
 import * as cidr from "../shared";
