@@ -137,12 +137,17 @@ export async function deployLab(
     stack.cluster = cluster;
     await cluster.ready;
     await nextTurn();
+    if (!plan.cniRelease) {
+      throw new pulumi.RunError(
+        "labfabric: the plan has no CNI to install (no CNI decision or no node): load the lab with loadLab, which refuses such a lab",
+      );
+    }
     stack.cni = new CniRelease("cni", {
-      plan,
+      plan: plan.cniRelease,
       provider: cluster.provider,
       endpoint: cluster.endpoint,
       nodeAddresses: cluster.nodeAddresses,
-      ...(spec.kubernetes.proof ? { proof: cluster.controlPlane } : {}),
+      ...(plan.cniRelease.proof ? { proof: cluster.controlPlane } : {}),
     });
   }
   return stack;

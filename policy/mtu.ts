@@ -8,7 +8,7 @@
 // 4. the CNI's chart value fits the node NIC (the first NIC of every VM and instance):
 //    Calico `installation.calicoNetwork.mtu` is the POD MTU, so pod + encapsulation <= NIC;
 //    Cilium `MTU` and Flannel `flannel.mtu` are the DEVICE MTU (Cilium and flanneld subtract
-//    their own 50 bytes), so value <= NIC (components/cni/values.ts).
+//    their own 50 bytes), so value <= NIC (components/cni-plugins/).
 //
 // Values still unknown (preview before the values exist) are skipped, not guessed.
 import type {

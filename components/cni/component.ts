@@ -1,19 +1,22 @@
-// The lab's CNI as a Helm release on the cluster's provider, values from the plan's CNI
-// decision (values.ts), followed by the post-install proof (proof.ts) when the lab asks for
-// it (kubernetes.proof, the default) and the caller hands over the control plane.
+// The lab's CNI as a Helm release on the cluster's provider, values from the release's slice
+// of the plan (LabPlan.cniRelease, rendered by the plugin's module through values.ts), followed
+// by the post-install proof (proof.ts) when the slice asks for it (kubernetes.proof, the
+// default) and the caller hands over the control plane.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { cniPlugin } from "../cni-plugins";
 import type { ControlPlaneAccess } from "../kubernetes";
 import { contentHash } from "../shared";
-import { DEFAULT_API_PORT } from "../spec";
-import type { LabPlan } from "../plan";
+import type { CniReleasePlan } from "../plan";
 import { knownValues, plannedInputs } from "./known-values";
 import { CniProof } from "./proof";
 import type { ProofOptions } from "./proof-script";
-import { chartSpec, cniValues, valuesNeedNodeAddresses, type Values } from "./values";
+import { proofPlan, sliceProblems } from "./slice";
+import { cniValues, type Values } from "./values";
 
 export interface CniReleaseArgs {
-  plan: LabPlan;
+  /** The lab plan's CNI slice (LabPlan.cniRelease). */
+  plan: CniReleasePlan;
   provider: k8s.Provider;
   /**
    * "host:port" of the API server (KubeadmCluster.endpoint). Optional when the plan knows it:
@@ -42,9 +45,10 @@ export class CniRelease extends pulumi.ComponentResource {
   constructor(name: string, args: CniReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("labfabric:cni:CniRelease", name, {}, opts);
     const { plan } = args;
-    if (!plan.cni) {
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
       throw new pulumi.ResourceError(
-        "labfabric:kubernetes.enabled is false: no CNI to install",
+        `CniRelease args.plan is inconsistent: ${problems.join("; ")}`,
         this,
       );
     }
@@ -53,11 +57,13 @@ export class CniRelease extends pulumi.ComponentResource {
     const endpoint =
       planned.endpointHost !== undefined
         ? `${planned.endpointHost}:${planned.endpointPort}`
-        : (args.endpoint ?? this.plannedEndpoint(plan));
+        : (args.endpoint ?? this.unknownEndpoint());
     // Only values that use the node addresses (Flannel's) make the release wait for every node.
-    const addresses = valuesNeedNodeAddresses(plan.cni)
-      ? (planned.nodeAddresses ?? args.nodeAddresses ?? this.plannedAddresses(plan))
-      : [];
+    const use = cniPlugin(plan.cni.plugin).nodeAddressesUse;
+    const addresses =
+      use === undefined
+        ? []
+        : (planned.nodeAddresses ?? args.nodeAddresses ?? this.unknownAddresses(plan, use));
     this.values = pulumi.all([endpoint, addresses]).apply(([e, a]) => {
       const i = e.lastIndexOf(":");
       return cniValues(plan, {
@@ -65,7 +71,7 @@ export class CniRelease extends pulumi.ComponentResource {
         nodeAddresses: a,
       });
     });
-    const chart = chartSpec(plan);
+    const { chart } = plan;
     this.release = new k8s.helm.v3.Release(
       `${name}-${chart.name}`,
       {
@@ -88,12 +94,12 @@ export class CniRelease extends pulumi.ComponentResource {
       // and kubeconfig), besides the provider itself.
       { parent: this, provider: args.provider, dependsOn: opts?.dependsOn },
     );
-    if (plan.spec.kubernetes.proof && args.proof) {
+    if (plan.proof && args.proof) {
       const { connection, user, nodesJoined, options } = args.proof;
       this.proof = new CniProof(
         `${name}-proof`,
         {
-          plan,
+          plan: proofPlan(plan),
           connection,
           user,
           options,
@@ -108,27 +114,20 @@ export class CniRelease extends pulumi.ComponentResource {
     this.registerOutputs({ values: this.values });
   }
 
-  private plannedEndpoint(plan: LabPlan): string {
-    const k = plan.spec.kubernetes;
-    if (k.controlPlaneEndpoint) return k.controlPlaneEndpoint;
-    const first = plan.nodes.find((n) => n.role === "control-plane");
-    if (!first?.address) {
-      throw new pulumi.ResourceError(
-        "the API endpoint is not known from the plan (the first control plane's address is assigned at creation): pass `endpoint` (KubeadmCluster.endpoint)",
-        this,
-      );
-    }
-    return `${first.address}:${DEFAULT_API_PORT}`;
+  /** The slice has no endpoint host (the first control plane's address comes at creation). */
+  private unknownEndpoint(): never {
+    throw new pulumi.ResourceError(
+      "the API endpoint is not known from the plan (the first control plane's address is assigned at creation): pass `endpoint` (KubeadmCluster.endpoint)",
+      this,
+    );
   }
 
-  private plannedAddresses(plan: LabPlan): string[] {
+  /** The values need every node's address and some are assigned at creation. */
+  private unknownAddresses(plan: CniReleasePlan, use: string): never {
     const unknown = plan.nodes.filter((n) => !n.address).map((n) => n.name);
-    if (unknown.length > 0 && plan.cni?.plugin === "flannel") {
-      throw new pulumi.ResourceError(
-        `Flannel pins its interface to each node's address, and ${unknown.join(", ")} get theirs at creation: pass \`nodeAddresses\` (KubeadmCluster.nodeAddresses)`,
-        this,
-      );
-    }
-    return plan.nodes.flatMap((n) => (n.address ? [n.address] : []));
+    throw new pulumi.ResourceError(
+      `${use}, and ${unknown.join(", ")} get theirs at creation: pass \`nodeAddresses\` (KubeadmCluster.nodeAddresses)`,
+      this,
+    );
   }
 }

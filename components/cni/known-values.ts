@@ -3,8 +3,7 @@
 // creation (an instance's address) is an Output. A reviewer reading `npm run render` or
 // `pulumi preview` sees every value that is known before `up`.
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_API_PORT } from "../spec";
-import type { LabPlan } from "../plan";
+import type { CniReleasePlan } from "../plan";
 import { cniValues, type ValueInputs, type Values } from "./values";
 
 /** What the plan alone knows of the values' inputs: undefined where creation assigns it. */
@@ -14,26 +13,13 @@ export interface PlannedInputs {
   nodeAddresses?: string[];
 }
 
-export function plannedInputs(plan: LabPlan): PlannedInputs {
-  const k = plan.spec.kubernetes;
-  if (k.controlPlaneEndpoint) {
-    const i = k.controlPlaneEndpoint.lastIndexOf(":");
-    return {
-      endpointHost: k.controlPlaneEndpoint.slice(0, i),
-      endpointPort: Number(k.controlPlaneEndpoint.slice(i + 1)),
-      nodeAddresses: addresses(plan),
-    };
-  }
-  const first = plan.nodes.find((n) => n.role === "control-plane");
+export function plannedInputs(plan: CniReleasePlan): PlannedInputs {
+  const { nodes } = plan;
   return {
-    endpointHost: first?.address,
-    endpointPort: DEFAULT_API_PORT,
-    nodeAddresses: addresses(plan),
+    endpointHost: plan.endpoint.host,
+    endpointPort: plan.endpoint.port,
+    nodeAddresses: nodes.every((n) => n.address) ? nodes.map((n) => n.address!) : undefined,
   };
-}
-
-function addresses(plan: LabPlan): string[] | undefined {
-  return plan.nodes.every((n) => n.address) ? plan.nodes.map((n) => n.address!) : undefined;
 }
 
 function inputs(p: PlannedInputs, stand: "a" | "b"): ValueInputs {
@@ -54,7 +40,7 @@ export function allKnown(p: PlannedInputs): boolean {
  * (the values computed once the inputs are known); everything else plain, from the plan.
  */
 export function knownValues(
-  plan: LabPlan,
+  plan: CniReleasePlan,
   planned: PlannedInputs,
   full: pulumi.Output<unknown>,
 ): pulumi.Input<Values> {

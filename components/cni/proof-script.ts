@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { CLUSTER_DOMAIN } from "../kubernetes";
 import { ADMIN_CONF } from "../kubernetes";
 import { script, shq } from "../shared";
-import type { LabPlan } from "../plan";
+import type { ProofPlan as LabPlan } from "./slice";
 
 /**
  * The probe image needs iputils `ping` (for `-M do`, the DF bit) and `nslookup`. BusyBox's

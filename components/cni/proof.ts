@@ -5,12 +5,13 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_CONF } from "../kubernetes";
 import { asRoot, contentHash, script, shq } from "../shared";
-import type { LabPlan } from "../plan";
 import type { Connection } from "../ssh";
 import { PROOF_NAMESPACE, renderProofScript, type ProofOptions } from "./proof-script";
+import type { ProofPlan } from "./slice";
 
 export interface CniProofArgs {
-  plan: LabPlan;
+  /** What the proof reads of the plan: the decision, the pod MTU, the nodes' names. */
+  plan: ProofPlan;
   /** SSH connection of the first control plane, and its user. */
   connection: pulumi.Input<Connection>;
   user: string;

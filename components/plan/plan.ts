@@ -5,6 +5,7 @@ import { planOpenstack, type OpenstackPlan } from "./openstack/plan";
 import { planVmNics } from "./addresses";
 import { mtuBudget } from "./budget";
 import { decideCni, isValidMode, nodePorts } from "./cni";
+import { planCniRelease, type CniReleasePlan } from "./cni-release";
 import { planHostFabric } from "./fabric";
 import type { Finding } from "../spec";
 import { fabricVmMtu } from "./mtu";
@@ -17,6 +18,8 @@ export interface LabPlan extends PlanCore {
   libvirt: LibvirtPlan;
   /** The OpenStack layer's plan: groups, rules, ports and instances. */
   openstack: OpenstackPlan;
+  /** The CNI release's slice: set when there is a CNI to install (a decision and nodes). */
+  cniRelease?: CniReleasePlan;
 }
 
 /**
@@ -40,5 +43,11 @@ export function planLab(spec: LabSpec, lab: string, warnings: Finding[] = []): L
     ports: cni ? nodePorts(cni) : [],
     mtu: mtuBudget(spec, fabricMtu, nodes, cni),
   };
-  return { ...core, libvirt: planLibvirt(core), openstack: planOpenstack(core) };
+  const cniRelease = planCniRelease(core);
+  return {
+    ...core,
+    libvirt: planLibvirt(core),
+    openstack: planOpenstack(core),
+    ...(cniRelease ? { cniRelease } : {}),
+  };
 }

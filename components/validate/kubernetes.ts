@@ -1,10 +1,12 @@
 // Kubernetes checks the cluster layer relies on, beyond validate.ts: what kubeadm itself
 // would refuse (pod subnet narrower than a node's /24, service subnet wider than /12), pod
 // pools too small for the nodes, the effective pod pool (a CNI default included) clashing
-// with a node network or the service range, and routing modes that need one L2 segment.
+// with a node network or the service range, and routing modes that need one L2 segment (each
+// plugin's own checkRouting, components/cni-plugins).
 // Static checks, before any host is touched; every message names the key, the value, the rule
 // and the fix.
 import * as cidr from "../shared";
+import { cniPlugin } from "../cni-plugins";
 import { distinctSubnets } from "../plan";
 import type { Findings } from "../spec";
 import { KUBERNETES_BUNDLE, MAX_NODE_MASK_DIFF, MIN_SERVICE_PREFIX, NODE_POD_MASK } from "../spec";
@@ -83,23 +85,7 @@ export function validateKubernetesCluster(plan: PlanCore, f: Findings): void {
     }
   }
 
-  const subnets = distinctSubnets(nodes);
-  if (subnets.length > 1 && decision.plugin === "flannel" && decision.mode === "host-gw") {
-    f.error(
-      "kubernetes.cni.mode",
-      "host-gw",
-      `routes pods via each node's address as next hop, which only works on one L2 segment; the nodes span ${subnets.length} subnets (${subnets.join(", ")})`,
-      'use mode "vxlan" (UDP 8472 between nodes)',
-    );
-  }
-  if (subnets.length > 1 && decision.plugin === "calico" && decision.mode === "None") {
-    f.warn(
-      "kubernetes.cni.mode",
-      "None",
-      `sends pod traffic unencapsulated and the nodes span ${subnets.length} subnets (${subnets.join(", ")}): the routers between them must learn the pod routes (BGP peering with Calico)`,
-      'use "IPIPCrossSubnet" or "VXLANCrossSubnet" to encapsulate only across subnets, or peer the routers with Calico',
-    );
-  }
+  cniPlugin(decision.plugin).checkRouting({ spec, decision, subnets: distinctSubnets(nodes) }, f);
 }
 
 /** kubernetes.packageSource "bundle": only what the offline bundle holds, refused before any node. */

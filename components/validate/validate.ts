@@ -1,6 +1,7 @@
 // Checks across keys, run before anything touches a host. Every check adds a finding that
 // names the key path, the value, what is allowed and the fix; all are reported at once.
 import * as cidr from "../shared";
+import { cniPlugin } from "../cni-plugins";
 import { CNI_MODES, distinctSubnets, isValidMode } from "../plan";
 import * as d from "../spec";
 import { Findings } from "../spec";
@@ -271,35 +272,10 @@ function validateKubernetes(plan: PlanCore, f: Findings) {
       "use 1, 3 or 5 control planes",
     );
   }
-  if (plugin === "flannel" && !k.podSubnet) {
-    f.error(
-      "kubernetes.podSubnet",
-      undefined,
-      "is required for Flannel: kubeadm must allocate node podCIDRs or Flannel fails with 'pod cidr not assigned'",
-      `set it (Flannel's usual ${d.FLANNEL_DEFAULT_POD_CIDR}); labfabric passes the same value to kubeadm and Flannel`,
-    );
-  }
   const decision = plan.cni;
   if (!decision) return;
-  const subnets = distinctSubnets(nodes);
-  if (plugin === "cilium" && decision.requestedMode === "native" && subnets.length > 1) {
-    const msg = `native routing with nodes in ${subnets.length} L3 subnets (${subnets.join(", ")}): autoDirectNodeRoutes only reaches nodes on the same L2 segment`;
-    if (k.cni.onNativeAcrossSubnets === "refuse") {
-      f.error(
-        "kubernetes.cni.mode",
-        "native",
-        msg,
-        'use mode "tunnel-vxlan", or set cni.onNativeAcrossSubnets: "tunnel" to switch automatically',
-      );
-    } else {
-      f.warn(
-        "kubernetes.cni.mode",
-        "native",
-        `${msg}; switched to tunnel-vxlan`,
-        'set mode "tunnel-vxlan" explicitly to silence this',
-      );
-    }
-  }
+  const rules = cniPlugin(plugin);
+  rules.checkRequest({ spec, decision, subnets: distinctSubnets(nodes) }, f);
   const os = spec.openstack;
   const onOpenstack = nodes.some((n) => n.source === "instance");
   if (onOpenstack && decision.native && os.portSecurity && !os.allowedAddressPairs) {
@@ -307,14 +283,10 @@ function validateKubernetes(plan: PlanCore, f: Findings) {
       "kubernetes.cni.mode",
       decision.mode,
       "sends pod IPs unencapsulated between OpenStack instances; Neutron port security drops them (anti-spoofing), so cross-node pod traffic fails",
-      plugin !== "calico"
-        ? "use a tunnel mode, or set openstack.allowedAddressPairs: true for the pod and service CIDRs"
-        : decision.mode.startsWith("VXLAN")
-          ? 'use mode "VXLAN" (always encapsulated; labfabric then allows UDP 4789 between the nodes), or set openstack.allowedAddressPairs: true'
-          : 'use mode "IPIP" (Always; labfabric then allows IP protocol 4 from the cluster security group), or set openstack.allowedAddressPairs: true',
+      rules.openstackNativeFix(decision.mode),
     );
   }
-  if (decision.podSubnetFromDefault && plugin !== "flannel") {
+  if (decision.podSubnetFromDefault && !rules.requiresPodSubnet) {
     // Every range of the lab the default pool could swallow: Cilium's 10.0.0.0/8 also covers
     // kubeadm's default service range 10.96.0.0/12, and networks that hold no node yet count too.
     const clash = [

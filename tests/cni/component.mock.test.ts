@@ -24,7 +24,7 @@ async function deploy(prefix: string, s: Scenario, adjust?: (r: Raw) => void, wi
   const cni = new CniRelease(
     `${prefix}cni`,
     {
-      plan,
+      plan: plan.cniRelease!,
       provider: cluster.provider,
       endpoint: cluster.endpoint,
       nodeAddresses: cluster.nodeAddresses,
@@ -196,16 +196,43 @@ describe("options", () => {
   it("takes the endpoint from the plan when none is passed, and fails when the plan cannot know it", () => {
     const plan = planOf("c");
     const provider = new k8s.Provider("p0", { kubeconfig: "unused" });
-    const fromPlan = new CniRelease("p1", { plan, provider });
+    const fromPlan = new CniRelease("p1", { plan: plan.cniRelease!, provider });
     return valueOf(fromPlan.values).then((v) => {
       assert.equal((v as { k8sServiceHost: string }).k8sServiceHost, "192.168.10.100");
       const d = planOf("d");
       assert.throws(
-        () => new CniRelease("p2", { plan: d, provider, endpoint: "172.20.112.101:6443" }),
+        () =>
+          new CniRelease("p2", {
+            plan: d.cniRelease!,
+            provider,
+            endpoint: "172.20.112.101:6443",
+          }),
         (e: Error) =>
           e.message ===
           "Flannel pins its interface to each node's address, and k8s-worker-1, k8s-worker-2 get theirs at creation: pass `nodeAddresses` (KubeadmCluster.nodeAddresses)",
       );
     });
+  });
+});
+
+describe("the release checks its own argument", () => {
+  it("fails for a slice whose parts do not fit together, naming its own argument", () => {
+    const slice = planOf("c").cniRelease!;
+    const provider = new k8s.Provider("q0", { kubeconfig: "unused" });
+    assert.throws(
+      () =>
+        new CniRelease("q1", {
+          plan: {
+            ...slice,
+            cni: { ...slice.cni, mode: "host-gw" },
+            chart: { ...slice.chart, name: "flannel" },
+            nodes: [...slice.nodes, slice.nodes[0]],
+          },
+          provider,
+        }),
+      (e: Error) =>
+        e.message ===
+        "CniRelease args.plan is inconsistent: mode host-gw is not a cilium mode; chart flannel is not the cilium chart; node k8s-ctr is planned twice",
+    );
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { allKnown, knownValues, plannedInputs } from "../../components/cni/known-values";
 import { cniValues, type Values } from "../../components/cni/values";
-import type { LabPlan } from "../../components/plan/plan";
+import { planCniRelease, type CniReleasePlan } from "../../components/plan/cni-release";
 import { planOf } from "../kubernetes/fixtures";
 
 /** Paths of every Output inside a value. */
@@ -27,18 +27,18 @@ async function resolve(v: unknown): Promise<unknown> {
   return v;
 }
 
-/** Scenario C with the given plugin; `unknown` node indexes lose their planned address. */
-function planWith(plugin: string, mode: string, unknown: number[]): LabPlan {
+/** Scenario C's CNI slice with the given plugin; `unknown` node indexes lose their planned address. */
+function planWith(plugin: string, mode: string, unknown: number[]): CniReleasePlan {
   const plan = planOf("c", (r) => {
     const nodes = r.kubernetes.nodes as { ssh: { address: string }; address: string }[];
     nodes[2].ssh.address = "192.168.10.102";
     nodes[2].address = "192.168.10.102/24";
     r.kubernetes.cni = { plugin, mode };
   });
-  return {
+  return planCniRelease({
     ...plan,
     nodes: plan.nodes.map((n, i) => (unknown.includes(i) ? { ...n, address: undefined } : n)),
-  };
+  })!;
 }
 
 const REAL = {
@@ -79,12 +79,12 @@ describe("the release's values: plain where the plan knows them", () => {
   }
 
   it("scenario B's endpoint and addresses come from the plan: values are plain", () => {
-    const plan = planOf("b");
+    const plan = planOf("b").cniRelease!;
     assert.equal(allKnown(plannedInputs(plan)), true);
   });
 
   it("scenario D waits only for its instances' addresses (Flannel's --iface list)", () => {
-    const plan = planOf("d");
+    const plan = planOf("d").cniRelease!;
     const planned = plannedInputs(plan);
     const shown = knownValues(plan, planned, pulumi.output({}));
     assert.deepEqual(outputPaths(shown), ["flannel.args"]);

@@ -21,7 +21,7 @@ describe("preview of scenario D", () => {
     cni = new CniRelease(
       "cni",
       {
-        plan,
+        plan: plan.cniRelease!,
         provider: cluster.provider,
         endpoint: cluster.endpoint,
         nodeAddresses: cluster.nodeAddresses,

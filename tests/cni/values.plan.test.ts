@@ -2,7 +2,7 @@
 // coordinates (pinned defaults, overrides, a local chart for offline labs).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chartSpec, cniValues, sortKeys } from "../../components/cni/values";
+import { cniValues, sortKeys } from "../../components/cni/values";
 import { CNI_MODES } from "../../components/plan/cni";
 import { planOf, resolvedNodes, type Raw, type Scenario } from "../kubernetes/fixtures";
 
@@ -11,13 +11,20 @@ const ADDRESSES = ["192.168.10.100", "192.168.10.101", "192.168.10.102"];
 
 /** Scenario C's machines, all on one subnet, so every mode (native ones too) is allowed. */
 function oneSubnet(plugin: string, mode: string, extra: (r: Raw) => void = () => {}) {
-  return planOf("c", (r) => {
+  return sliceOf("c", (r) => {
     const nodes = r.kubernetes.nodes as { ssh: { address: string }; address: string }[];
     nodes[2].ssh.address = "192.168.10.102";
     nodes[2].address = "192.168.10.102/24";
     r.kubernetes.cni = { plugin, mode };
     extra(r);
   });
+}
+
+/** A scenario's CNI slice (LabPlan.cniRelease), which the values and the chart come from. */
+function sliceOf(s: Scenario, adjust?: (r: Raw) => void) {
+  const slice = planOf(s, adjust).cniRelease;
+  if (!slice) assert.fail(`scenario ${s} plans no CNI`);
+  return slice;
 }
 
 const calico = (encapsulation: string, bgp: string, mtu: number) => ({
@@ -156,7 +163,7 @@ describe("Helm values for every plugin x mode", () => {
   for (const row of TABLE) {
     it(`${row.plugin} ${row.mode}`, () => {
       const plan = oneSubnet(row.plugin, row.mode);
-      assert.equal(plan.mtu.podMtu, row.podMtu);
+      assert.equal(plan.podMtu, row.podMtu);
       const values = cniValues(plan, { endpoint: ENDPOINT, nodeAddresses: ADDRESSES });
       assert.deepEqual(values, row.values);
       // Sorted keys at every level: the rendered JSON is stable.
@@ -199,7 +206,7 @@ describe("scenario values", () => {
     const plan = planOf(s);
     const nodes = resolvedNodes(plan);
     const cp = nodes.find((n) => n.role === "control-plane")!;
-    return cniValues(plan, {
+    return cniValues(plan.cniRelease!, {
       endpoint: { host: cp.address, port: 6443 },
       nodeAddresses: nodes.map((n) => n.address),
     });
@@ -262,7 +269,7 @@ describe("scenario values", () => {
 
 describe("chart coordinates", () => {
   it("pins repository and version per plugin", () => {
-    assert.deepEqual(chartSpec(planOf("b")), {
+    assert.deepEqual(sliceOf("b").chart, {
       name: "calico",
       chart: "tigera-operator",
       version: "v3.29.3",
@@ -270,7 +277,7 @@ describe("chart coordinates", () => {
       namespace: "tigera-operator",
       local: false,
     });
-    assert.deepEqual(chartSpec(planOf("c")), {
+    assert.deepEqual(sliceOf("c").chart, {
       name: "cilium",
       chart: "cilium",
       version: "1.17.4",
@@ -278,7 +285,7 @@ describe("chart coordinates", () => {
       namespace: "kube-system",
       local: false,
     });
-    assert.deepEqual(chartSpec(planOf("d")), {
+    assert.deepEqual(sliceOf("d").chart, {
       name: "flannel",
       chart: "flannel",
       version: "v0.26.7",
@@ -289,10 +296,10 @@ describe("chart coordinates", () => {
   });
 
   it("takes kubernetes.cni.chart.repo and .version over the pins", () => {
-    const plan = planOf("c", (r) => {
+    const slice = sliceOf("c", (r) => {
       r.kubernetes.cni.chart = { repo: "https://charts.mirror.example/cilium", version: "1.17.6" };
     });
-    assert.deepEqual(chartSpec(plan), {
+    assert.deepEqual(slice.chart, {
       name: "cilium",
       chart: "cilium",
       version: "1.17.6",
@@ -303,10 +310,10 @@ describe("chart coordinates", () => {
   });
 
   it("installs a local chart path as is (offline labs): no repository, the chart's own version", () => {
-    const plan = planOf("d", (r) => {
+    const slice = sliceOf("d", (r) => {
       r.kubernetes.cni.chart = { path: "/srv/charts/flannel" };
     });
-    assert.deepEqual(chartSpec(plan), {
+    assert.deepEqual(slice.chart, {
       name: "flannel",
       chart: "/srv/charts/flannel",
       namespace: "kube-flannel",

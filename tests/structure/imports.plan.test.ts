@@ -128,6 +128,7 @@ describe("every decision of the plan is made in one place", () => {
     "planLibvirt",
     "planOpenstack",
     "nodePorts",
+    "planCniRelease",
   ]) {
     it(`${decision} is called once, by planLab`, () => {
       assert.deepEqual(callSites(decision), ["components/plan/plan.ts"]);
