@@ -3,6 +3,7 @@
 // every node. Small packets passing while full-size ones vanish is post A's black hole; this
 // is the check no other tool runs. Pure: the script text is tested as a string.
 import { stringify } from "yaml";
+import { BUNDLE_PROOF_IMAGE } from "../kubernetes/defaults";
 import { CLUSTER_DOMAIN } from "../kubernetes/kubeadm-config";
 import { ADMIN_CONF } from "../kubernetes/node-scripts";
 import { script, shq } from "../kubernetes/shell";
@@ -85,7 +86,10 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
   const list = nodes.map(shq).join(" ");
   const width = Math.max(12, ...nodes.map((n) => n.length)) + 2;
   const cni = `${plan.cni.plugin} ${plan.cni.mode}`;
-  const image = options.image ?? PROOF_IMAGE;
+  // Offline labs probe with the bundle's image (iputils ping + busybox), imported on every node.
+  const image =
+    options.image ??
+    (plan.spec.kubernetes.packageSource === "bundle" ? BUNDLE_PROOF_IMAGE : PROOF_IMAGE);
   return script(
     `prove pod-to-pod traffic at the full pod MTU (${podMtu}) between every pair of nodes`,
     [

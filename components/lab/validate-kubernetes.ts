@@ -140,10 +140,4 @@ function validateBundle(spec: LabSpec, plugin: string, f: Findings): void {
       `use "${b.cni}", ${orInternet}`,
     );
   }
-  f.warn(
-    "kubernetes.packageSource",
-    "bundle",
-    "is checked, but the node scripts do not install from the bundle yet (issue 18): nodes still fetch packages from pkgs.k8s.io and images from the registries",
-    'leave it at "internet" until the node scripts use the bundle',
-  );
 }
