@@ -31,6 +31,8 @@ export interface DryLabOptions {
   net?: DryNet;
   /** Each host runs its own libvirtd next to its sshd, in one private mount namespace. */
   libvirt?: boolean;
+  /** Starts each host's sshd (and what runs beside it) instead of startSshd (k8slab.ts). */
+  startHost?: (host: DryHost, dir: string) => void;
 }
 
 /** The lab's directory (keys, passphrase, state); other labs than dev get "<dir>-<stack>". */
@@ -74,7 +76,7 @@ export function ensureKeys(dir = labDir()): { privateKey: string; publicKey: str
   };
 }
 
-function sshdConfig(dir: string, host: DryHost): string {
+export function sshdConfig(dir: string, host: DryHost): string {
   const hostDir = join(dir, host.name);
   return [
     `ListenAddress ${host.address.split("/")[0]}`,
@@ -184,7 +186,8 @@ export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions =
     inNs(SWITCH_NS, "ip", ["link", "set", swPort, "master", SWITCH_BRIDGE, "up"]);
     inNs(h.name, "ip", ["addr", "add", h.address, "dev", h.interface]);
     inNs(h.name, "ip", ["link", "set", h.interface, "up"]);
-    startSshd(h, dir, o.libvirt);
+    if (o.startHost) o.startHost(h, dir);
+    else startSshd(h, dir, o.libvirt);
   }
   waitForSsh(hosts, dir);
 }
