@@ -4,7 +4,7 @@
 # inside the node's network namespace and a new private mount namespace:
 #
 #   nsenter --net=/run/netns/<node> unshare --mount --propagation private \
-#     bash k8s-node-host.sh NODEDIR SSHD_CONFIG BUNDLE CGROUP_ROOT
+#     bash k8s-node-host.sh NODEDIR SSHD_CONFIG BUNDLE CGROUP_ROOT GATEWAY
 #
 # What a real node has and a namespace on a shared machine has not, supplied here (the node-form
 # adaptations; the program knows nothing of them):
@@ -14,6 +14,10 @@
 #  - the offline bundle preloaded at /opt/labfabric/kubernetes-bundle/<release>: a read-only bind
 #    mount of the bundle built on this machine (a real site copies it or mounts a share);
 #  - its own sysfs (this network namespace's interfaces) with the machine's cgroup hierarchies;
+#  - a default route, as every real host has: towards GATEWAY, an address on the lab's segment
+#    that nobody holds, so nothing leaves the lab. Without any, a node's own connections to a
+#    Service IP (Flannel to 10.96.0.1) fail with "network is unreachable" before kube-proxy's
+#    DNAT could apply;
 #  - a service manager: scripts/lab/k8s-node/systemctl over /usr/bin/systemctl (no systemd here);
 #  - cgroupfs instead of systemd cgroups, and its own cgroup root (cgroup v1 is machine-wide, two
 #    kubelets must not share /kubepods): /etc/default/kubelet (the packages' per-host override
@@ -26,12 +30,15 @@
 #    host whose modules are built in (these kernels load none).
 # Then it starts the node's sshd and stays as the namespace's anchor (NODEDIR/anchor.pid).
 set -euo pipefail
-dir=$1 sshd_config=$2 bundle=$3 cgroot=$4
+dir=$1 sshd_config=$2 bundle=$3 cgroot=$4 gateway=$5
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 release=$(basename "$bundle")
 case $dir in /*) ;; *) echo "k8s-node-host: NODEDIR must be absolute: $dir" >&2 && exit 2 ;; esac
 case $cgroot in /lf-*) ;; *) echo "k8s-node-host: CGROUP_ROOT must be /lf-*: $cgroot" >&2 && exit 2 ;; esac
 [[ -f "$bundle/manifest.txt" ]] || { echo "k8s-node-host: no bundle at $bundle" >&2 && exit 2; }
+
+[[ "$gateway" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || { echo "k8s-node-host: GATEWAY must be an IPv4 address: $gateway" >&2 && exit 2; }
+ip route replace default via "$gateway" dev eth0 onlink
 
 mount --make-rprivate /
 # This namespace's sysfs, the machine's cgroup hierarchies kept under it.

@@ -101,6 +101,12 @@ export function inNode(dir: string, name: string, argv: string[], timeoutMs = 60
   return tryRun(cmd, args, timeoutMs);
 }
 
+/** The default route of a node: .254 of its segment, which no node or lab address holds. */
+export function nodeGateway(h: DryHost): string {
+  const [ip] = h.address.split("/");
+  return `${ip.split(".").slice(0, 3).join(".")}.254`;
+}
+
 /** DryLabOptions.startHost: the node's mount namespace, file system, sshd (k8s-node-host.sh). */
 export function nodeStarter(bundle: string): (h: DryHost, dir: string) => void {
   return (h, dir) => {
@@ -128,6 +134,7 @@ export function nodeStarter(bundle: string): (h: DryHost, dir: string) => void {
         config,
         bundle,
         cgroupRoot(h.name),
+        nodeGateway(h),
       ],
       { detached: true, stdio: ["ignore", log, log] },
     ).unref();
@@ -219,7 +226,9 @@ export function existingK8sLab(): K8sLabContext {
 }
 
 export function k8sLabPulumi(ctx: K8sLabContext, args: string[], echo = false) {
-  return pulumi(ctx.env, [...args, "--stack", K8S_LAB.stack, "--config-file", ctx.configFile], {
+  // `stack output` and `stack export` read the state only and take no --config-file.
+  const config = args[0] === "stack" ? [] : ["--config-file", ctx.configFile];
+  return pulumi(ctx.env, [...args, "--stack", K8S_LAB.stack, ...config], {
     echo,
     timeoutMs: PULUMI_TIMEOUT_MS,
   });
