@@ -170,7 +170,10 @@ export function bundlePackages(plan: LabPlan): string {
     `[ "$installed" = ${shq(KUBERNETES_BUNDLE.release)} ] || ${fail(`kubeadm from the bundle reports a version other than ${KUBERNETES_BUNDLE.release}`)}`,
     containerdConfig(),
     importImages(),
-    writeFile("/etc/crictl.yaml", `runtime-endpoint: ${CRI_SOCKETS.containerd}\nimage-endpoint: ${CRI_SOCKETS.containerd}`),
+    writeFile(
+      "/etc/crictl.yaml",
+      `runtime-endpoint: ${CRI_SOCKETS.containerd}\nimage-endpoint: ${CRI_SOCKETS.containerd}`,
+    ),
     "# The kubelet service, as the packages install it; kubeadm starts it",
     writeFile(KUBELET_UNIT, unit),
     writeFile(KUBELET_DROPIN, dropIn),
