@@ -222,6 +222,9 @@ export function renderResetScript(nodeName: string): string {
     // kubeadm leaves the CNI configuration behind; a later cluster with another CNI would
     // pick it up. iptables/IPVS rules and CNI interfaces are left (a reboot clears them).
     "rm -rf /etc/cni/net.d/*",
+    // The CNI plugins' state (host-local's address reservations, cached results): every pod
+    // is gone after the reset, and a later cluster would find addresses still "reserved".
+    "rm -rf /var/lib/cni/*",
     `rm -f ${shq(INIT_CONFIG)} ${shq(JOIN_CONFIG)}`,
   ]);
 }
