@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   inNode,
+  kubectl,
   k8sLabPulumi,
   k8sLabUp,
   nodeStatus,
@@ -23,6 +24,62 @@ import {
 const isRoot = process.getuid?.() === 0;
 const enabled = process.env.LABFABRIC_K8S_LAB === "1";
 const TIMEOUT_MS = 75 * 60_000;
+const FLANNEL = ["-n", "kube-flannel"];
+
+function mustKubectl(ctx: K8sLabContext, args: string[], timeoutMs = 60_000): string {
+  const r = kubectl(ctx, args, timeoutMs);
+  assert.ok(r.ok, `kubectl ${args.join(" ")}: ${r.out}`);
+  return r.out;
+}
+
+/** Flannel's net-conf.json as the release wrote it. */
+function netConf(ctx: K8sLabContext): string {
+  return mustKubectl(ctx, [
+    ...FLANNEL,
+    "get",
+    "configmap",
+    "kube-flannel-cfg",
+    "-o",
+    "jsonpath={.data.net-conf\\.json}",
+  ]);
+}
+
+/** Replace Flannel's net-conf.json and restart its pods (they read it at start). */
+function setNetConf(ctx: K8sLabContext, json: string): void {
+  const patch = JSON.stringify({ data: { "net-conf.json": json } });
+  mustKubectl(ctx, [
+    ...FLANNEL,
+    "patch",
+    "configmap",
+    "kube-flannel-cfg",
+    "--type",
+    "merge",
+    "-p",
+    patch,
+  ]);
+  mustKubectl(ctx, [...FLANNEL, "delete", "pod", "-l", "app=flannel", "--wait=true"], 120_000);
+}
+
+function waitFlannel(ctx: K8sLabContext): void {
+  mustKubectl(ctx, [...FLANNEL, "rollout", "status", "daemonset", "--timeout=180s"], 200_000);
+}
+
+/** Polls (bounded) until `check` holds; returns the last output. */
+function until(
+  what: string,
+  timeoutMs: number,
+  probe: () => string,
+  check: (o: string) => boolean,
+): string {
+  const deadline = Date.now() + timeoutMs;
+  let out = probe();
+  while (!check(out)) {
+    assert.ok(Date.now() < deadline, `${what} within ${timeoutMs / 1000} s; last:\n${out}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    out = probe();
+  }
+  return out;
+}
 
 /**
  * What a node holds of a cluster: files kubeadm, kubelet, the CNI and labfabric write, the
@@ -109,6 +166,106 @@ describe(
       assert.ok((stack.outputs?.kubeconfig as Record<string, unknown>)[SECRET_SIG]);
       const token = resources.find((x) => x.urn.endsWith("::cluster-join-token"))!;
       assert.ok((token.outputs?.stdout as Record<string, unknown>)[SECRET_SIG]);
+    });
+
+    test("post D, forced past validation: Flannel's pool other than kubeadm's podSubnet fails", () => {
+      // The program has one key for both (kubernetes.podSubnet feeds kubeadm and the chart's
+      // podCidr), so the mismatch cannot be configured: the live ConfigMap is changed instead.
+      const original = netConf(ctx!);
+      const conf = JSON.parse(original) as { Network: string };
+      assert.equal(conf.Network, ctx!.plan.cni!.podSubnet);
+      try {
+        setNetConf(ctx!, JSON.stringify({ ...conf, Network: "10.245.0.0/16" }));
+        const logs = until(
+          "Flannel refusing the node's pod CIDR",
+          120_000,
+          () =>
+            kubectl(ctx!, [...FLANNEL, "logs", "-l", "app=flannel", "--tail=50", "--prefix"]).out,
+          (o) => /doesn't contain "10\.244\.\d+\.0\/24" PodCIDR/.test(o),
+        );
+        assert.match(
+          logs,
+          /subnet "10\.245\.0\.0\/16" specified in the flannel net config doesn't contain "10\.244\.\d+\.0\/24" PodCIDR of the "lk-(cp1|w1)" node/,
+        );
+      } finally {
+        setNetConf(ctx!, original);
+        waitFlannel(ctx!);
+      }
+    });
+
+    test("a pod MTU one VXLAN header too large: full-size packets dropped, small pings pass", () => {
+      const original = netConf(ctx!);
+      const conf = JSON.parse(original) as { Backend: { MTU: number } };
+      const podMtu = ctx!.plan.mtu.podMtu!;
+      assert.equal(conf.Backend.MTU, podMtu + 50);
+      const pods = ["lk-cp1", "lk-w1"].map((n) => `lf-mtu-${n}`);
+      try {
+        // Flannel's device MTU one VXLAN header (50) higher: pods get podMtu + 50.
+        setNetConf(
+          ctx!,
+          JSON.stringify({ ...conf, Backend: { ...conf.Backend, MTU: podMtu + 100 } }),
+        );
+        waitFlannel(ctx!);
+        for (const [i, node] of ["lk-cp1", "lk-w1"].entries()) {
+          const overrides = {
+            spec: {
+              nodeName: node,
+              containers: [
+                {
+                  name: "probe",
+                  image: "labfabric.local/proof:1",
+                  command: ["sleep", "600"],
+                  securityContext: { capabilities: { add: ["NET_RAW"] } },
+                },
+              ],
+            },
+          };
+          mustKubectl(ctx!, [
+            "run",
+            pods[i],
+            "--image=labfabric.local/proof:1",
+            "--restart=Never",
+            `--overrides=${JSON.stringify(overrides)}`,
+          ]);
+        }
+        mustKubectl(
+          ctx!,
+          ["wait", "--for=condition=Ready", ...pods.map((p) => `pod/${p}`), "--timeout=120s"],
+          150_000,
+        );
+        const mtu = mustKubectl(ctx!, [
+          "exec",
+          pods[0],
+          "--",
+          "cat",
+          "/sys/class/net/eth0/mtu",
+        ]).trim();
+        assert.equal(mtu, String(podMtu + 50));
+        const ip = mustKubectl(ctx!, ["get", "pod", pods[1], "-o", "jsonpath={.status.podIP}"]);
+        const ping = (size: number, df: boolean) =>
+          kubectl(ctx!, [
+            "exec",
+            pods[0],
+            "--",
+            "ping",
+            ...(df ? ["-M", "do"] : []),
+            "-c",
+            "2",
+            "-W",
+            "2",
+            "-s",
+            String(size),
+            ip,
+          ]);
+        assert.ok(ping(56, false).ok, "small pings pass");
+        const full = ping(podMtu + 50 - 28, true);
+        assert.ok(!full.ok, `a ${podMtu + 50}-byte DF ping must not arrive: ${full.out}`);
+        assert.ok(ping(podMtu - 28, true).ok, `the planned ${podMtu} still passes`);
+      } finally {
+        kubectl(ctx!, ["delete", "pod", ...pods, "--ignore-not-found", "--wait=false"]);
+        setNetConf(ctx!, original);
+        waitFlannel(ctx!);
+      }
     });
 
     test("a second preview has no changes", () => {
