@@ -159,7 +159,7 @@ function removeNodeCgroups(name: string): void {
       const pids = tryRun("sh", ["-c", 'find "$1" -name tasks -exec cat {} + 2>/dev/null', "sh", r])
         .out.split("\n")
         .filter((l) => /^\d+$/.test(l));
-      for (const pid of pids) tryRun("kill", ["-9", pid]);
+      if (pids.length > 0) tryRun("kill", ["-9", ...pids]);
     }
     sleep(300);
   }
@@ -168,19 +168,33 @@ function removeNodeCgroups(name: string): void {
 
 /** Stops every node (pods, kubelet, containerd, sshd), removes their cgroups, namespaces, files. */
 export function stopK8sNodes(hosts: DryHost[], dir: string): void {
+  const t0 = Date.now();
+  const step = (what: string) =>
+    console.error(`lab lab-k: [${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
   for (const h of hosts) {
     const pids = tryRun("ip", ["netns", "pids", h.name]).out.split("\n").filter(Boolean);
-    for (const pid of pids) tryRun("kill", ["-9", pid]);
+    if (pids.length > 0) tryRun("kill", ["-9", ...pids]);
     removeNodeCgroups(h.name);
+    step(`${h.name}: processes stopped, cgroups removed`);
   }
   stopDryLab(hosts, dir, K8S_LAB.net);
+  step("namespaces removed");
   for (const h of hosts) rmSync(nodeDir(dir, h.name), { recursive: true, force: true });
+  step("node files removed");
   const created = join(dir, "created-mountpoints");
   if (existsSync(created)) {
     // Mount points the nodes needed on this machine: removed when empty (in reverse order).
-    const dirs = [...new Set(readFileSync(created, "utf8").split("\n").filter(Boolean))];
-    for (const d of dirs.reverse()) tryRun("rmdir", [d]);
-    rmSync(created);
+    // The nodes' mount namespaces go a moment after their last process: retry, bounded, and
+    // keep the list of what could not be removed for the next run.
+    let dirs = [...new Set(readFileSync(created, "utf8").split("\n").filter(Boolean))].reverse();
+    for (let i = 0; i < 20 && dirs.length > 0; i++) {
+      dirs = dirs.filter((d) => existsSync(d) && !tryRun("rmdir", [d]).ok);
+      if (dirs.length > 0) sleep(500);
+    }
+    if (dirs.length > 0) {
+      console.error(`lab lab-k: could not remove the empty mount points ${dirs.join(", ")}`);
+      writeFileSync(created, `${dirs.join("\n")}\n`);
+    } else rmSync(created);
   }
 }
 

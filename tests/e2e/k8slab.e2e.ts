@@ -8,6 +8,8 @@
 // to build), so it is opt-in: LABFABRIC_K8S_LAB=1 npm run test:e2e. It stops by itself: every
 // wait is bounded and `after` removes the nodes whatever happened.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import {
   inNode,
@@ -98,6 +100,32 @@ function clusterState(ctx: K8sLabContext, node: string): string {
   return r.out.trim();
 }
 
+/** What the nodes could leave on the machine: mount points, namespaces, cgroups. */
+function machineState(): string {
+  const dirs = [
+    "/var/lib/kubelet",
+    "/var/lib/etcd",
+    "/var/lib/containerd",
+    "/var/lib/cni",
+    "/var/log/pods",
+    "/var/log/containers",
+    "/run/containerd",
+    "/run/flannel",
+    "/run/labfabric-node",
+    "/usr/lib/modules",
+    "/opt/labfabric",
+  ].filter((d) => existsSync(d));
+  const netns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => /^lk-/.test(l));
+  const cgroups = readdirSync("/sys/fs/cgroup").flatMap((c) =>
+    existsSync(`/sys/fs/cgroup/${c}`) && statSync(`/sys/fs/cgroup/${c}`).isDirectory()
+      ? readdirSync(`/sys/fs/cgroup/${c}`).filter((x) => x.startsWith("lf-lk-"))
+      : [],
+  );
+  return [...dirs, ...netns, ...cgroups].join("\n");
+}
+
 describe(
   "lab-k: kubeadm + Flannel on namespace nodes from the offline bundle",
   {
@@ -111,6 +139,7 @@ describe(
   () => {
     let ctx: K8sLabContext | undefined;
     const before_: Record<string, string> = {};
+    const machineBefore = machineState();
 
     before(() => {
       const t0 = Date.now();
@@ -279,6 +308,11 @@ describe(
       for (const h of ctx!.hosts) {
         assert.equal(clusterState(ctx!, h.name), before_[h.name], `${h.name} after destroy`);
       }
+    });
+
+    test("removing the nodes leaves the machine as it was", () => {
+      stopK8sNodes(ctx!.hosts, ctx!.dir);
+      assert.equal(machineState(), machineBefore);
     });
   },
 );
