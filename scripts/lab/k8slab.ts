@@ -181,7 +181,13 @@ export function stopK8sNodes(hosts: DryHost[], dir: string): void {
   step("namespaces removed");
   for (const h of hosts) rmSync(nodeDir(dir, h.name), { recursive: true, force: true });
   step("node files removed");
-  const created = join(dir, "created-mountpoints");
+  // Mount points the nodes needed on this machine (k8s-node-host.sh lists those it created
+  // in <lab dir>/<node>/created-mountpoints): removed when empty, in reverse order.
+  for (const h of hosts) removeCreatedMountPoints(join(dir, h.name, "created-mountpoints"));
+  step("mount points removed");
+}
+
+function removeCreatedMountPoints(created: string): void {
   if (existsSync(created)) {
     // Mount points the nodes needed on this machine: removed when empty (in reverse order).
     // The nodes' mount namespaces go a moment after their last process: retry, bounded, and
