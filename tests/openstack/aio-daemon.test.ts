@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 
-const LIB = join(import.meta.dirname, "../../scripts/openstack-aio/lib.sh");
+const LIB = join(__dirname, "../../scripts/openstack-aio/lib.sh");
 
 test("a daemon started by lib.sh does not hold the caller's pipes", () => {
   const state = mkdtempSync(join(tmpdir(), "lf-aio-"));
