@@ -139,5 +139,13 @@ function validateBundle(spec: LabSpec, plugin: string, f: Findings): void {
       `has no images in the offline bundle: ${holds}`,
       `use "${b.cni}", ${orInternet}`,
     );
+  } else if (!k.cni.chart.path) {
+    // The images are in the bundle; the chart must be too, or Helm fetches it from the repo.
+    f.error(
+      "kubernetes.cni.chart.path",
+      undefined,
+      `is unset, and kubernetes.packageSource "bundle" is an offline lab: the ${b.cni} chart would be fetched from ${k.cni.chart.repo ?? "its repository"}`,
+      `set it to the bundle's chart (<bundle>/chart/*.tgz, scripts/kubernetes-bundle/build.sh), ${orInternet}`,
+    );
   }
 }

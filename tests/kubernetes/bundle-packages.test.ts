@@ -20,6 +20,7 @@ const bundlePlan = () =>
   planOf("d", (r) => {
     r.kubernetes.runtime = "containerd";
     r.kubernetes.packageSource = "bundle";
+    r.kubernetes.cni = { ...r.kubernetes.cni, chart: { path: "/srv/bundle/chart/flannel.tgz" } };
   });
 
 describe("prerequisites from the offline bundle", () => {

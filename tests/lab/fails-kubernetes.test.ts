@@ -263,10 +263,27 @@ describe("Kubernetes and the CNI", () => {
     const plan = load(
       vxlanLab((s) => {
         s.kubernetes = { ...s.kubernetes, packageSource: "bundle", version: "1.32" };
-        s.kubernetes.cni = { plugin: "flannel" };
+        s.kubernetes.cni = { plugin: "flannel", chart: { path: "/srv/bundle/chart/flannel.tgz" } };
       }),
     );
     assert.deepEqual(warningsOf(plan), []);
+  });
+
+  it("fails when an offline lab has no local chart for its CNI", () => {
+    assertFails(
+      vxlanLab((s) => {
+        s.kubernetes = { ...s.kubernetes, packageSource: "bundle", version: "1.32" };
+        s.kubernetes.cni = { plugin: "flannel" };
+      }),
+      [
+        E(
+          "kubernetes.cni.chart.path",
+          "(unset)",
+          'is unset, and kubernetes.packageSource "bundle" is an offline lab: the flannel chart would be fetched from its repository',
+          'set it to the bundle\'s chart (<bundle>/chart/*.tgz, scripts/kubernetes-bundle/build.sh), or set kubernetes.packageSource to "internet"',
+        ),
+      ],
+    );
   });
 
   it("leaves packageSource at internet by default", () => {
