@@ -3,8 +3,7 @@
 // every node. Small packets passing while full-size ones vanish is post A's black hole; this
 // is the check no other tool runs. Pure: the script text is tested as a string.
 import { stringify } from "yaml";
-import { CLUSTER_DOMAIN } from "../kubernetes";
-import { ADMIN_CONF } from "../kubernetes";
+import { ADMIN_CONF, BUNDLE_PROOF_IMAGE, CLUSTER_DOMAIN } from "../kubernetes";
 import { script, shq } from "../shared";
 import type { ProofPlan as LabPlan } from "./slice";
 
@@ -85,7 +84,9 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
   const list = nodes.map(shq).join(" ");
   const width = Math.max(12, ...nodes.map((n) => n.length)) + 2;
   const cni = `${plan.cni.plugin} ${plan.cni.mode}`;
-  const image = options.image ?? PROOF_IMAGE;
+  // Offline labs probe with the bundle's image (iputils ping + busybox), imported on every node.
+  const image =
+    options.image ?? (plan.packageSource === "bundle" ? BUNDLE_PROOF_IMAGE : PROOF_IMAGE);
   return script(
     `prove pod-to-pod traffic at the full pod MTU (${podMtu}) between every pair of nodes`,
     [
@@ -124,8 +125,9 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
         "fi",
       ].join("\n"),
       [
-        `# Every ordered pair: ${size}-byte payload (= ${podMtu}-byte packets) with DF set; on`,
-        "# failure a small ping tells an MTU black hole (post A) from no connectivity at all",
+        `# Every ordered pair: ${size}-byte payload (= ${podMtu}-byte packets) with DF set, and one`,
+        "# byte more refused; on failure a small ping tells an MTU black hole (post A) from no",
+        "# connectivity at all",
         "failures=''",
         'fail() { failures="$failures\n  $1"; }',
         `printf '%-${width}s' 'from \\ to'`,
@@ -141,7 +143,13 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
         "    else",
         '      tip=$(ip_on "$to")',
         `      if kubectl -n "$ns" exec "$fpod" -- ping -M 'do' -c 3 -W 2 -s "$size" "$tip" >/dev/null 2>&1; then`,
-        "        cell=ok",
+        "        # One byte more must be refused: the pods' MTU is the planned one, not larger",
+        `        if kubectl -n "$ns" exec "$fpod" -- ping -M 'do' -c 1 -W 2 -s "$((size + 1))" "$tip" >/dev/null 2>&1; then`,
+        "          cell=BIG",
+        `          fail "$from -> $to (pod $fip -> $tip): $((mtu + 1))-byte packets with DF set pass: the pods' MTU is above the planned $mtu (${cni}), so full-size packets from these pods exceed what the plan budgeted for the path"`,
+        "        else",
+        "          cell=ok",
+        "        fi",
         '      elif kubectl -n "$ns" exec "$fpod" -- ping -c 2 -W 2 -s 56 "$tip" >/dev/null 2>&1; then',
         "        cell=MTU",
         `        fail "$from -> $to (pod $fip -> $tip): $mtu-byte packets with DF set are dropped while small packets pass: an MTU black hole, some layer between these nodes carries less than the planned pod MTU $mtu (${cni})"`,
@@ -166,7 +174,7 @@ export function renderProofScript(plan: LabPlan, options: ProofOptions = {}): st
         `  printf 'labfabric proof FAILED (pod MTU %s, DF ping payload %s bytes, ${cni}):%s\\n' "$mtu" "$size" "$failures" >&2`,
         "  exit 1",
         "fi",
-        `echo ${shq(`labfabric proof passed: ${nodes.length * (nodes.length - 1)} ordered node pairs carry ${podMtu}-byte DF packets pod to pod (${cni}), and ${PROOF_DNS_NAME} resolves on every node`)}`,
+        `echo ${shq(`labfabric proof passed: ${nodes.length * (nodes.length - 1)} ordered node pairs carry ${podMtu}-byte DF packets pod to pod and refuse ${podMtu + 1} (${cni}), and ${PROOF_DNS_NAME} resolves on every node`)}`,
       ].join("\n"),
     ],
   );

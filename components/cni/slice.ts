@@ -9,11 +9,18 @@ export interface ProofPlan {
   cni?: Pick<CniDecision, "plugin" | "mode">;
   mtu: { podMtu?: number };
   nodes: readonly { name: string }[];
+  /** "bundle": offline nodes, probed with the bundle's image. */
+  packageSource: "internet" | "bundle";
 }
 
 /** The proof's view of the release's slice. */
 export function proofPlan(plan: CniReleasePlan): ProofPlan {
-  return { cni: plan.cni, mtu: { podMtu: plan.podMtu }, nodes: plan.nodes };
+  return {
+    cni: plan.cni,
+    mtu: { podMtu: plan.podMtu },
+    nodes: plan.nodes,
+    packageSource: plan.packageSource,
+  };
 }
 
 /** What does not fit together in a CNI release slice, one phrase per problem. */

@@ -60,3 +60,28 @@ export const NODE_REGISTER_TIMEOUT_SECONDS = 300;
 
 /** Poll interval of every bounded wait loop in the node scripts. */
 export const POLL_SECONDS = 5;
+
+/**
+ * kubernetes.packageSource "bundle": where the offline bundle (scripts/kubernetes-bundle) is on
+ * every node, one directory per release. The bundle is preloaded there (copied, or mounted
+ * read-only from a share) before `up`, the way an air-gapped site stages installation media;
+ * the node scripts install from it and never reach the network. Kept apart from HOST_STATE_DIR:
+ * it is read-only input, not labfabric's state.
+ */
+export const BUNDLE_NODE_DIR = "/opt/labfabric/kubernetes-bundle";
+
+/** Where the bundle's binaries are installed (kubeadm's "without a package manager" layout). */
+export const BUNDLE_BIN_DIR = "/usr/local/bin";
+
+/** The proof's probe image in the bundle (scripts/kubernetes-bundle/versions.env PROBE_IMAGE). */
+export const BUNDLE_PROOF_IMAGE = "labfabric.local/proof:1";
+
+/**
+ * A KubeProxyConfiguration the site keeps on the first control plane, appended to the init
+ * config when present (the program renders none). Real labs leave it absent; the dry lab's
+ * namespace nodes use it (scripts/lab/k8s-node-host.sh), see renderInitScript.
+ */
+export const KUBE_PROXY_LOCAL_CONFIG = `${KUBEADM_DIR}/kube-proxy.local.yaml`;
+
+/** Bounded wait for the container runtime's socket after (re)starting it. */
+export const RUNTIME_READY_TIMEOUT_SECONDS = 60;

@@ -3,3 +3,4 @@
 export * from "./cluster";
 export * from "./kubeadm-config";
 export * from "./node-scripts";
+export { BUNDLE_PROOF_IMAGE } from "./defaults";

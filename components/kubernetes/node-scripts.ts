@@ -18,6 +18,7 @@ import {
   CLOUD_INIT_TIMEOUT_SECONDS,
   DEFAULT_FIREWALLD_POLICY,
   JOIN_TOKEN_TTL,
+  KUBE_PROXY_LOCAL_CONFIG,
   KUBEADM_DIR,
   NODE_FILES,
   NODE_REGISTER_TIMEOUT_SECONDS,
@@ -191,6 +192,14 @@ export function renderInitScript(minor: string, nodeName: string, config: string
     `if [ -f ${shq(ADMIN_CONF)} ]; then\n  echo ${shq(`labfabric: ${nodeName} is already initialised (${ADMIN_CONF} exists)`)}\n  exit 0\nfi`,
     writeFile(INIT_CONFIG, config, "0600"),
     pinVersion(minor, INIT_CONFIG),
+    [
+      "# A KubeProxyConfiguration the site keeps on this node (the program renders none), if any",
+      `if [ -f ${shq(KUBE_PROXY_LOCAL_CONFIG)} ]; then`,
+      `  grep -q '^kind: KubeProxyConfiguration$' ${shq(KUBE_PROXY_LOCAL_CONFIG)} || ${fail(`${KUBE_PROXY_LOCAL_CONFIG} must hold one KubeProxyConfiguration`)}`,
+      `  printf -- '---\\n' >> ${shq(INIT_CONFIG)}`,
+      `  cat ${shq(KUBE_PROXY_LOCAL_CONFIG)} >> ${shq(INIT_CONFIG)}`,
+      "fi",
+    ].join("\n"),
     // The join token and certificate key are fetched by their own, secret step: keep them
     // out of this step's output (stored in plain state).
     `kubeadm init --config ${shq(INIT_CONFIG)} --skip-token-print --skip-certificate-key-print`,
@@ -213,6 +222,9 @@ export function renderResetScript(nodeName: string): string {
     // kubeadm leaves the CNI configuration behind; a later cluster with another CNI would
     // pick it up. iptables/IPVS rules and CNI interfaces are left (a reboot clears them).
     "rm -rf /etc/cni/net.d/*",
+    // The CNI plugins' state (host-local's address reservations, cached results): every pod
+    // is gone after the reset, and a later cluster would find addresses still "reserved".
+    "rm -rf /var/lib/cni/*",
     `rm -f ${shq(INIT_CONFIG)} ${shq(JOIN_CONFIG)}`,
   ]);
 }

@@ -2,6 +2,7 @@
 // kubelet/kubeadm/kubectl pinned to the lab's minor from pkgs.k8s.io, for dnf (Rocky/RHEL, as
 // in the posts) and apt (Debian/Ubuntu) hosts.
 import type { LabPlan } from "../plan";
+import { bundlePackages } from "./bundle";
 import { CRIO_PACKAGES_URL, DOCKER_RPM_BASE, K8S_PACKAGES_URL } from "./defaults";
 import { fail, shq, writeFile } from "../shared";
 
@@ -114,6 +115,8 @@ function aptPackages(minor: string, runtime: "containerd" | "crio"): string[] {
 
 /** Step 5: the container runtime and kubelet/kubeadm/kubectl pinned to the lab's minor. */
 export function packages(plan: LabPlan): string {
+  // kubernetes.packageSource "bundle": the same step from the offline bundle (bundle.ts).
+  if (plan.spec.kubernetes.packageSource === "bundle") return bundlePackages(plan);
   const { version: minor, runtime } = plan.spec.kubernetes;
   return [
     `# 5. Container runtime (${runtime}) and ${K8S_PACKAGES} pinned to Kubernetes ${minor}:`,

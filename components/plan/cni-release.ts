@@ -29,6 +29,8 @@ export interface CniReleasePlan extends CniValuesPlan {
   nodes: { name: string; address?: string }[];
   /** Run the post-install proof (kubernetes.proof). */
   proof: boolean;
+  /** Where the nodes get packages and images (kubernetes.packageSource): the proof's image too. */
+  packageSource: "internet" | "bundle";
 }
 
 /** The slice; undefined when there is no CNI to install (no decision, or no node). */
@@ -50,6 +52,7 @@ export function planCniRelease(core: PlanCore): CniReleasePlan | undefined {
         },
     nodes: nodes.map((n) => ({ name: n.name, ...(n.address ? { address: n.address } : {}) })),
     proof: k.proof,
+    packageSource: k.packageSource,
   };
 }
 

@@ -117,11 +117,13 @@ function validateBundle(spec: LabSpec, plugin: string, f: Findings): void {
       `has no images in the offline bundle: ${holds}`,
       `use "${b.cni}", ${orInternet}`,
     );
+  } else if (!k.cni.chart.path) {
+    // The images are in the bundle; the chart must be too, or Helm fetches it from the repo.
+    f.error(
+      "kubernetes.cni.chart.path",
+      undefined,
+      `is unset, and kubernetes.packageSource "bundle" is an offline lab: the ${b.cni} chart would be fetched from ${k.cni.chart.repo ?? "its repository"}`,
+      `set it to the bundle's chart (<bundle>/chart/*.tgz, scripts/kubernetes-bundle/build.sh), ${orInternet}`,
+    );
   }
-  f.warn(
-    "kubernetes.packageSource",
-    "bundle",
-    "is checked, but the node scripts do not install from the bundle yet (issue 18): nodes still fetch packages from pkgs.k8s.io and images from the registries",
-    'leave it at "internet" until the node scripts use the bundle',
-  );
 }

@@ -29,7 +29,7 @@ source "$REPO/toolchain/lib.sh"
 
 CACHE="${LABFABRIC_CACHE:-$HOME/.cache/labfabric}"
 root="$CACHE/kubernetes-bundle/$K8S_VERSION"
-mkdir -p "$root"/{bin,cni,images,chart,work,.stamps}
+mkdir -p "$root"/{bin,cni,images,probe,chart,work,.stamps}
 what="${1:-all}"
 
 # fresh NAME STAMP: true when the part NAME was built with exactly this recipe.
@@ -137,11 +137,15 @@ chart() {
 
 case "$what" in
   binaries) build_binaries ;;
-  images) bash "$HERE/images.sh" "$root" ;;
+  images)
+    bash "$HERE/images.sh" "$root"
+    bash "$HERE/probe-image.sh" "$root"
+    ;;
   all)
     build_binaries
     chart
     bash "$HERE/images.sh" "$root"
+    bash "$HERE/probe-image.sh" "$root"
     ;;
   *) die "usage: build.sh [all|binaries|images]" ;;
 esac
@@ -149,8 +153,9 @@ esac
 # The manifest: every file of the bundle with its sha256, then the image references.
 (
   cd "$root"
-  find bin cni chart images -type f -printf '%p\n' | LC_ALL=C sort | xargs -r sha256sum
+  find bin cni chart images probe -type f -printf '%p\n' | LC_ALL=C sort | xargs -r sha256sum
   grep -v '^#' "$HERE/images.txt" | sed 's/^/image /'
+  echo "probe-image $PROBE_IMAGE"
 ) >"$root/manifest.txt"
 log "bundle ready: $root ($(du -sh "$root" --exclude=work | cut -f1))"
 echo "$root"

@@ -50,6 +50,8 @@ export interface DryLabOptions {
   net?: DryNet;
   /** Each host runs its own libvirtd next to its sshd, in one private mount namespace. */
   libvirt?: boolean;
+  /** Starts each host's sshd (and what runs beside it) instead of startSshd (k8slab.ts). */
+  startHost?: (host: DryHost, dir: string) => void;
 }
 
 /** The lab's directory (keys, passphrase, state); other labs than dev get "<dir>-<stack>". */
@@ -87,7 +89,7 @@ export function ensureKeys(dir = labDir()): { privateKey: string; publicKey: str
   };
 }
 
-function sshdConfig(dir: string, host: DryHost): string {
+export function sshdConfig(dir: string, host: DryHost): string {
   const hostDir = join(dir, host.name);
   return [
     `ListenAddress ${host.address.split("/")[0]}`,
@@ -153,7 +155,8 @@ export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions =
       address: h.address,
       mtu: h.mtu,
     });
-    startSshd(h, dir, o.libvirt);
+    if (o.startHost) o.startHost(h, dir);
+    else startSshd(h, dir, o.libvirt);
   }
   waitForSsh(hosts, dir);
 }

@@ -3,6 +3,8 @@
 // npm run lab -- down  — `pulumi destroy`, then remove the lab, leaving the hosts as they were.
 // npm run lab -- a|d   — scenario A or D in miniature: hosts with libvirtd, VMs booted under TCG,
 //                        probes from inside the VMs (scripts/lab/vmlab.ts); `-- a down` removes it.
+// npm run lab -- k     — a kubeadm + Flannel cluster on namespace nodes from the offline bundle,
+//                        the program's proof (scripts/lab/k8slab.ts); `-- k down` removes it.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,6 +26,7 @@ import {
 } from "./drylab";
 import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
 import { labBDownMain, labBMain } from "./openstack/main-b";
+import { k8sLabMain } from "./k8smain";
 import { must, tryRun } from "./kit";
 import { existingVmLab, prepareVmLab, VM_LABS, vmLabDown, vmLabUp, waitForVms } from "./vmlab";
 import { vmLabReport, vmProbeMatrix, vmProbesPass } from "./vmprobe";
@@ -180,6 +183,11 @@ function main(): void {
     return;
   }
   const which = positionals[0];
+  // Issue 18's cluster on namespace nodes: scripts/lab/k8slab.ts.
+  if (which === "k") {
+    if (!k8sLabMain(positionals[1])) process.exit(1);
+    return;
+  }
   if (which === "a" || which === "d") {
     const def = VM_LABS[which];
     if (positionals[1] === "down") {

@@ -6,6 +6,7 @@ import { before, describe, it } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { CniRelease } from "../../components/cni/component";
 import { renderProofScript } from "../../components/cni/proof-script";
+import { proofPlan } from "../../components/cni/slice";
 import { KubeadmCluster } from "../../components/kubernetes/cluster";
 import { asRoot } from "../../components/shared/shell";
 import { nodeOutputs, planOf, type Raw, type Scenario } from "../kubernetes/fixtures";
@@ -88,7 +89,10 @@ describe("scenario D: Flannel", () => {
   it("runs the proof on the first control plane after the release and every node's registration", async () => {
     const proof = rec.one("dcni-proof-run");
     assert.equal(proof.type, "command:remote:Command");
-    assert.equal(proof.inputs.create, asRoot("lab", renderProofScript(d.plan)));
+    assert.equal(
+      proof.inputs.create,
+      asRoot("lab", renderProofScript(proofPlan(d.plan.cniRelease!))),
+    );
     assert.match(
       scriptOf(proof.inputs.delete),
       /delete namespace 'labfabric-proof' --ignore-not-found/,

@@ -2,7 +2,8 @@
 # A stand-in kubectl for running the rendered proof script: pods from FAKE_PODS
 # ("node pod ip;..."), DF pings dropped for FAKE_BLACKHOLE pairs ("from>to ..."), all pings
 # dropped for FAKE_BLOCKED pairs, DNS failing on FAKE_DNS_FAIL nodes, no DF support with
-# FAKE_NO_DF=1. Every call is logged to $FAKE_DIR/log.
+# FAKE_NO_DF=1, DF pings above the pods' MTU (FAKE_POD_MTU, 1450) refused as the pod's own
+# interface refuses them. Every call is logged to $FAKE_DIR/log.
 echo "$*" >> "$FAKE_DIR/log"
 if [ "$1" = "-n" ]; then shift 2; fi
 case "$1" in
@@ -33,6 +34,7 @@ if [ "$target" = 127.0.0.1 ]; then
   exit 0
 fi
 to=$(printf '%s\n' "$FAKE_PODS" | tr ';' '\n' | awk -v ip="$target" '$3 == ip { print $1 }')
+[ "$df" = 1 ] && [ "$size" -gt $((${FAKE_POD_MTU:-1450} - 28)) ] && exit 1
 case " ${FAKE_BLOCKED:-} " in *" $from>$to "*) exit 1 ;; esac
 case " ${FAKE_BLACKHOLE:-} " in *" $from>$to "*) [ "$size" -gt 100 ] && exit 1 ;; esac
 exit 0

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { PROOF_IMAGE, proofManifest, renderProofScript } from "../../components/cni/proof-script";
+import { proofPlan } from "../../components/cni/slice";
 import { planOf } from "../kubernetes/fixtures";
 import { assertSnapshot } from "../kubernetes/snapshot";
 
@@ -32,7 +33,7 @@ function run(script: string, env: Record<string, string>) {
 
 describe("proof script", () => {
   const plan = planOf("d");
-  const script = renderProofScript(plan);
+  const script = renderProofScript(proofPlan(plan.cniRelease!));
 
   it("pins the rendered script (scenario D)", () => {
     assertSnapshot("proof-d.sh", script);
@@ -42,6 +43,7 @@ describe("proof script", () => {
     assert.equal(plan.mtu.podMtu, 1450);
     assert.match(script, /^size=1422 /m);
     assert.match(script, /ping -M 'do' -c 3 -W 2 -s "\$size" "\$tip"/);
+    assert.match(script, /ping -M 'do' -c 1 -W 2 -s "\$\(\(size \+ 1\)\)" "\$tip"/);
     assert.match(script, /^for from in 'master' 'k8s-worker-1' 'k8s-worker-2'; do$/m);
     assert.match(script, /nslookup 'kubernetes\.default\.svc\.cluster\.local'/);
     assert.match(script, /kubectl wait --for=condition=Ready node --all --timeout=300s/);
@@ -61,9 +63,9 @@ describe("proof script", () => {
     assert.deepEqual(pod.containers[0].securityContext, { capabilities: { add: ["NET_RAW"] } });
     assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
     assert.equal(
-      renderProofScript(plan, { image: "registry.lab:5000/netshoot:v0.13" }).includes(
-        "image: registry.lab:5000/netshoot:v0.13",
-      ),
+      renderProofScript(proofPlan(plan.cniRelease!), {
+        image: "registry.lab:5000/netshoot:v0.13",
+      }).includes("image: registry.lab:5000/netshoot:v0.13"),
       true,
     );
   });
@@ -79,7 +81,7 @@ describe("proof script", () => {
         "master         -              ok             ok             ok",
         "k8s-worker-1   ok             -              ok             ok",
         "k8s-worker-2   ok             ok             -              ok",
-        "labfabric proof passed: 6 ordered node pairs carry 1450-byte DF packets pod to pod (flannel vxlan), and kubernetes.default.svc.cluster.local resolves on every node",
+        "labfabric proof passed: 6 ordered node pairs carry 1450-byte DF packets pod to pod and refuse 1451 (flannel vxlan), and kubernetes.default.svc.cluster.local resolves on every node",
         "",
       ].join("\n"),
     );
@@ -117,6 +119,16 @@ describe("proof script", () => {
         "  k8s-worker-2: DNS lookup of kubernetes.default.svc.cluster.local failed: pods on this node cannot reach CoreDNS through its service IP (kube-proxy, or pod traffic to the node running CoreDNS)",
         "",
       ].join("\n"),
+    );
+  });
+
+  it("fails naming the pairs whose pods carry more than the planned pod MTU", () => {
+    const r = run(script, { FAKE_POD_MTU: "1500" });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^master         -              BIG            BIG            ok$/m);
+    assert.match(
+      r.stderr,
+      /^  master -> k8s-worker-1 \(pod 10\.244\.0\.5 -> 10\.244\.1\.7\): 1451-byte packets with DF set pass: the pods' MTU is above the planned 1450 \(flannel vxlan\), so full-size packets from these pods exceed what the plan budgeted for the path$/m,
     );
   });
 

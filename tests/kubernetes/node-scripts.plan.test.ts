@@ -27,6 +27,7 @@ import {
 } from "../../components/kubernetes/node-scripts";
 import { asRoot, shq, writeFile } from "../../components/shared/shell";
 import { renderProofScript } from "../../components/cni/proof-script";
+import { proofPlan } from "../../components/cni/slice";
 import { planOf, resolvedNodes, type Scenario } from "./fixtures";
 import { assertSnapshot } from "./snapshot";
 
@@ -65,7 +66,7 @@ function allScripts(s: Scenario): Record<string, string> {
     ]),
     "register-delete": renderRegisterNodesDelete("cluster"),
     kubeconfig: renderKubeconfigScript(),
-    proof: renderProofScript(plan),
+    proof: renderProofScript(proofPlan(plan.cniRelease!)),
   };
 }
 

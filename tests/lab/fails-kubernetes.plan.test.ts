@@ -222,12 +222,6 @@ describe("Kubernetes and the CNI", () => {
     );
   });
 
-  const bundleNotYet = W(
-    "kubernetes.packageSource",
-    '"bundle"',
-    "is checked, but the node scripts do not install from the bundle yet (issue 18): nodes still fetch packages from pkgs.k8s.io and images from the registries",
-    'leave it at "internet" until the node scripts use the bundle',
-  );
   const holds =
     'is not in the offline bundle: kubernetes.packageSource "bundle" holds Kubernetes v1.32.13, containerd and flannel only';
 
@@ -261,19 +255,35 @@ describe("Kubernetes and the CNI", () => {
           'has no images in the offline bundle: kubernetes.packageSource "bundle" holds Kubernetes v1.32.13, containerd and flannel only',
           'use "flannel", or set kubernetes.packageSource to "internet"',
         ),
-        bundleNotYet,
       ],
     );
   });
 
-  it("accepts what the offline bundle holds, with a warning that nodes do not use it yet", () => {
+  it("accepts what the offline bundle holds, without a warning (the node scripts install from it)", () => {
     const plan = load(
+      vxlanLab((s) => {
+        s.kubernetes = { ...s.kubernetes, packageSource: "bundle", version: "1.32" };
+        s.kubernetes.cni = { plugin: "flannel", chart: { path: "/srv/bundle/chart/flannel.tgz" } };
+      }),
+    );
+    assert.deepEqual(warningsOf(plan), []);
+  });
+
+  it("fails when an offline lab has no local chart for its CNI", () => {
+    assertFails(
       vxlanLab((s) => {
         s.kubernetes = { ...s.kubernetes, packageSource: "bundle", version: "1.32" };
         s.kubernetes.cni = { plugin: "flannel" };
       }),
+      [
+        E(
+          "kubernetes.cni.chart.path",
+          "(unset)",
+          'is unset, and kubernetes.packageSource "bundle" is an offline lab: the flannel chart would be fetched from its repository',
+          'set it to the bundle\'s chart (<bundle>/chart/*.tgz, scripts/kubernetes-bundle/build.sh), or set kubernetes.packageSource to "internet"',
+        ),
+      ],
     );
-    assert.deepEqual(warningsOf(plan), [bundleNotYet]);
   });
 
   it("leaves packageSource at internet by default", () => {

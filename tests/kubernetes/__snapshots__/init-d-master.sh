@@ -48,4 +48,11 @@ installed=$(kubeadm version -o short)
 case "$installed" in v1.32.*) ;; *) { echo 'labfabric: kubeadm is not Kubernetes 1.32' >&2; exit 1; } ;; esac
 sed -i "s/^kubernetesVersion: stable-1\.32\$/kubernetesVersion: $installed/" '/etc/labfabric/kubeadm/init.yaml'
 
+# A KubeProxyConfiguration the site keeps on this node (the program renders none), if any
+if [ -f '/etc/labfabric/kubeadm/kube-proxy.local.yaml' ]; then
+  grep -q '^kind: KubeProxyConfiguration$' '/etc/labfabric/kubeadm/kube-proxy.local.yaml' || { echo 'labfabric: /etc/labfabric/kubeadm/kube-proxy.local.yaml must hold one KubeProxyConfiguration' >&2; exit 1; }
+  printf -- '---\n' >> '/etc/labfabric/kubeadm/init.yaml'
+  cat '/etc/labfabric/kubeadm/kube-proxy.local.yaml' >> '/etc/labfabric/kubeadm/init.yaml'
+fi
+
 kubeadm init --config '/etc/labfabric/kubeadm/init.yaml' --skip-token-print --skip-certificate-key-print

@@ -77,8 +77,9 @@ if ! kubectl -n "$ns" exec "$first" -- ping -M 'do' -c 1 -s 56 127.0.0.1 >/dev/n
   exit 1
 fi
 
-# Every ordered pair: 1422-byte payload (= 1450-byte packets) with DF set; on
-# failure a small ping tells an MTU black hole (post A) from no connectivity at all
+# Every ordered pair: 1422-byte payload (= 1450-byte packets) with DF set, and one
+# byte more refused; on failure a small ping tells an MTU black hole (post A) from no
+# connectivity at all
 failures=''
 fail() { failures="$failures
   $1"; }
@@ -95,7 +96,13 @@ for from in 'master' 'k8s-worker-1' 'k8s-worker-2'; do
     else
       tip=$(ip_on "$to")
       if kubectl -n "$ns" exec "$fpod" -- ping -M 'do' -c 3 -W 2 -s "$size" "$tip" >/dev/null 2>&1; then
-        cell=ok
+        # One byte more must be refused: the pods' MTU is the planned one, not larger
+        if kubectl -n "$ns" exec "$fpod" -- ping -M 'do' -c 1 -W 2 -s "$((size + 1))" "$tip" >/dev/null 2>&1; then
+          cell=BIG
+          fail "$from -> $to (pod $fip -> $tip): $((mtu + 1))-byte packets with DF set pass: the pods' MTU is above the planned $mtu (flannel vxlan), so full-size packets from these pods exceed what the plan budgeted for the path"
+        else
+          cell=ok
+        fi
       elif kubectl -n "$ns" exec "$fpod" -- ping -c 2 -W 2 -s 56 "$tip" >/dev/null 2>&1; then
         cell=MTU
         fail "$from -> $to (pod $fip -> $tip): $mtu-byte packets with DF set are dropped while small packets pass: an MTU black hole, some layer between these nodes carries less than the planned pod MTU $mtu (flannel vxlan)"
@@ -119,4 +126,4 @@ if [ -n "$failures" ]; then
   printf 'labfabric proof FAILED (pod MTU %s, DF ping payload %s bytes, flannel vxlan):%s\n' "$mtu" "$size" "$failures" >&2
   exit 1
 fi
-echo 'labfabric proof passed: 6 ordered node pairs carry 1450-byte DF packets pod to pod (flannel vxlan), and kubernetes.default.svc.cluster.local resolves on every node'
+echo 'labfabric proof passed: 6 ordered node pairs carry 1450-byte DF packets pod to pod and refuse 1451 (flannel vxlan), and kubernetes.default.svc.cluster.local resolves on every node'
