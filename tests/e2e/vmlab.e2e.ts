@@ -83,10 +83,12 @@ function footprint(ctx: VmLabContext, name: string): string {
 }
 
 /**
- * Both labs by default (about 14 min together under TCG on 2 cores); LABFABRIC_VM_LABS narrows
- * them ("a", "d") or skips both ("none").
+ * lab-a by default (about 7 min under TCG on 2 cores); LABFABRIC_VM_LABS=a,d adds lab-d, "none"
+ * skips both. lab-d is not in CI yet: on one run in three its destroy left the VM's DHCP host
+ * entry (and dnsmasq's .macs file) in the adopted network, which labfabric does not own; the
+ * provider adds that entry when it creates the domain and did not always remove it.
  */
-const selected = (process.env.LABFABRIC_VM_LABS ?? "a,d").split(",").filter(Boolean);
+const selected = (process.env.LABFABRIC_VM_LABS ?? "a").split(",").filter(Boolean);
 if (!selected.some((x) => x === "a" || x === "d"))
   describe("lab-a / lab-d with real libvirtd and TCG VMs", {
     skip: `LABFABRIC_VM_LABS=${process.env.LABFABRIC_VM_LABS}`,
