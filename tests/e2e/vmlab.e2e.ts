@@ -84,9 +84,9 @@ function footprint(ctx: VmLabContext, name: string): string {
 
 /**
  * lab-a by default (about 7 min under TCG on 2 cores); LABFABRIC_VM_LABS=a,d adds lab-d, "none"
- * skips both. lab-d is not in CI yet: on one run in three its destroy left the VM's DHCP host
- * entry (and dnsmasq's .macs file) in the adopted network, which labfabric does not own; the
- * provider adds that entry when it creates the domain and did not always remove it.
+ * skips both. lab-d is not in CI yet: terraform-provider-libvirt 0.8.3 adds the VM's DHCP host
+ * entry to the adopted network when it creates the domain, and its domain delete never removes it
+ * (resourceLibvirtDomainDelete only destroys and undefines), so destroy leaves it behind.
  */
 const selected = (process.env.LABFABRIC_VM_LABS ?? "a").split(",").filter(Boolean);
 if (!selected.some((x) => x === "a" || x === "d"))
