@@ -14,8 +14,8 @@ T0=${T0:-$SECONDS}
 LOG_TAG=k8s-bundle
 # shellcheck source=versions.env
 source "$HERE/versions.env"
-# shellcheck source=../toolchain/lib.sh
-source "$REPO/scripts/toolchain/lib.sh"
+# shellcheck source=../../toolchain/lib.sh
+source "$REPO/toolchain/lib.sh"
 
 root="${1:?usage: probe-image.sh BUNDLE_DIR}"
 crane="$root/bin/crane"
