@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Client, type ConnectConfig } from "ssh2";
 import type { LibvirtPlan } from "../plan";
+import { outputValue } from "../shared";
 import type { SshTarget } from "../ssh";
 
 /** Read-only: prints one word per capability the host has. */
@@ -39,7 +40,15 @@ export interface KvmCheckTarget {
   host: string;
   /** Config path of the host's ssh block, for messages ("hosts[0].ssh"). */
   key: string;
-  ssh: Pick<SshTarget, "address" | "port" | "user" | "jump"> & { hostKey?: string };
+  ssh: SshEndpoint & { jump?: SshEndpoint };
+}
+
+/** Where to connect, with the host key when it is pinned (a plain string before up). */
+export interface SshEndpoint {
+  address: string;
+  port: number;
+  user: string;
+  hostKey?: string;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -50,10 +59,7 @@ function keyBlob(line: string): string {
 }
 
 function connectConfig(
-  address: string,
-  port: number,
-  user: string,
-  hostKey: string | undefined,
+  { address, port, user, hostKey }: SshEndpoint,
   auth: PreflightAuth,
 ): ConnectConfig {
   return {
@@ -86,11 +92,7 @@ export async function runOverSsh(
   try {
     let sock: ConnectConfig["sock"];
     if (ssh.jump) {
-      const j = ssh.jump;
-      const jump = await ready(
-        new Client(),
-        connectConfig(j.address, j.port, j.user, j.hostKey as string | undefined, auth),
-      );
+      const jump = await ready(new Client(), connectConfig(ssh.jump, auth));
       clients.push(jump);
       sock = await new Promise((resolve, reject) =>
         jump.forwardOut("127.0.0.1", 0, ssh.address, ssh.port, (e, s) =>
@@ -99,7 +101,7 @@ export async function runOverSsh(
       );
     }
     const client = await ready(new Client(), {
-      ...connectConfig(ssh.address, ssh.port, ssh.user, ssh.hostKey, auth),
+      ...connectConfig(ssh, auth),
       ...(sock ? { sock } : {}),
     });
     clients.push(client);
@@ -178,7 +180,7 @@ export async function libvirtPreflight(
   const targets = kvmCheckTargets(plan);
   if (targets.length === 0) return;
   const auth: PreflightAuth | undefined = sshPrivateKey
-    ? { privateKey: await new Promise<string>((r) => sshPrivateKey.apply((k) => r(k))) }
+    ? { privateKey: (await outputValue(sshPrivateKey))! }
     : plan.sshKeyFile
       ? { privateKey: readFileSync(plan.sshKeyFile, "utf8") }
       : process.env.SSH_AUTH_SOCK

@@ -5,6 +5,7 @@
 // `openstack:applicationCredentialSecret` (both only ever read as secrets), and the preflight
 // that checks them before the provider is configured.
 import * as pulumi from "@pulumi/pulumi";
+import { outputValue } from "../shared";
 import type { LabSpec } from "../spec";
 import { preflight, type PreflightCredentials } from "./preflight";
 import type { OpenstackCredentials } from "./provider";
@@ -55,11 +56,6 @@ export function stackCredentials(secrets: {
   };
 }
 
-/** Resolves an Output's value (secrets included) in the program; undefined stays undefined. */
-function valueOf(o: pulumi.Output<string> | undefined): Promise<string | undefined> {
-  return o ? new Promise((resolve) => o.apply((v) => resolve(v))) : Promise.resolve(undefined);
-}
-
 /**
  * The preflight, awaited by the program before any resource is registered (index.ts), so a
  * failure is one RunError: the engine prints its lines once, without a stack trace, and the
@@ -72,8 +68,8 @@ export async function openstackPreflight(
 ): Promise<void> {
   if (!os.enabled || c.plain.cloud || !c.plain.authUrl) return;
   const [password, appSecret] = await Promise.all([
-    valueOf(c.password),
-    valueOf(c.applicationCredentialSecret),
+    outputValue(c.password),
+    outputValue(c.applicationCredentialSecret),
   ]);
   try {
     await preflight(
