@@ -1,7 +1,9 @@
 // Summarises a V8 CPU profile (node --cpu-prof): self time by function and by package, and
 // inclusive time, in ms and % of the samples. How BENCHMARKS.md section 4 found where a
-// render's time goes:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx scripts/render.ts Pulumi.x.yaml --out /tmp/x
+// render's time goes (profile the bundle `npm run render` writes and runs):
+//   npm run render -- Pulumi.x.yaml --out /tmp/x
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof node_modules/.cache/labfabric-bundles/render.cjs \
+//     Pulumi.x.yaml --out /tmp/x
 //   npx tsx bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile [top]
 import { readFileSync } from "node:fs";
 

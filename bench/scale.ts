@@ -63,19 +63,35 @@ export async function scaleSample(
     ],
     `${c.hosts}x${c.vms} (${code.label})`,
     code.label,
+    code.root,
   );
 }
 
 /** The SDK alone: `resources` bare remote.Commands constructed at once (bench/sdk-floor.ts). */
 export function sdkFloorSample(resources: number): Promise<ScaleRow> {
-  return timedChild([join(__dirname, "sdk-floor.ts"), String(resources)], "sdk-floor", "SDK only");
+  return timedChild(
+    [join(__dirname, "sdk-floor.ts"), String(resources)],
+    "sdk-floor",
+    "SDK only",
+    REPO,
+  );
 }
 
-async function timedChild(args: string[], what: string, label: string): Promise<ScaleRow> {
-  const r = await runAsync(
-    ["/usr/bin/time", "-f", "LFTIME %U %S %M", process.execPath, "--import", "tsx", ...args],
-    { timeoutMs: 600_000 },
-  );
+/**
+ * Runs a child the way `npm run render` runs: bundled (scripts/bundled.sh), where the code
+ * under test has that runner; a baseline from before it ran through tsx, and is run so.
+ */
+async function timedChild(
+  args: string[],
+  what: string,
+  label: string,
+  root: string,
+): Promise<ScaleRow> {
+  const bundled = join(root, "scripts", "bundled.sh");
+  const runner = existsSync(bundled) ? ["bash", bundled] : [process.execPath, "--import", "tsx"];
+  const r = await runAsync(["/usr/bin/time", "-f", "LFTIME %U %S %M", ...runner, ...args], {
+    timeoutMs: 600_000,
+  });
   const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH-SAMPLE "));
   const time = /LFTIME (\S+) (\S+) (\d+)/.exec(r.stderr);
   if (r.code !== 0 || !line || !time)

@@ -2,18 +2,41 @@
 // under the mock runtime, with no labfabric code: N bare remote.Commands constructed at once
 // (as a program's constructors do), under the same settings as `npm run render`. Prints one
 // BENCH-SAMPLE line in scale-child's shape.
-//   node --import tsx bench/sdk-floor.ts <resources>
+//   bash scripts/bundled.sh bench/sdk-floor.ts <resources>
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackCaptures } from "../scripts/resources";
 import type { ScaleSample } from "./scale-child";
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2]);
   const rssStartMiB = process.memoryUsage().rss / 2 ** 20;
-  // As registeredResources evaluates (scripts/resources.ts): no stack captures.
-  Error.stackTraceLimit = 0;
-  process.setSourceMapsEnabled(false);
-  Error.prepareStackTrace = () => "";
   const t0 = performance.now();
+  // As registeredResources evaluates (scripts/resources.ts): no stack captures.
+  await withoutStackCaptures(() => construct(n));
+  const sample: ScaleSample = {
+    hosts: 0,
+    vms: 0,
+    kubernetes: false,
+    explicitAddresses: false,
+    loadMs: 0,
+    vmNicsMs: 0,
+    evalMs: performance.now() - t0,
+    resources: n + 1,
+    dependencyEdges: n,
+    fdbEntries: 0,
+    upBytesPerHost: 0,
+    rssStartMiB,
+    rssAfterPlanMiB: rssStartMiB,
+    rssPeakMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`BENCH-SAMPLE ${JSON.stringify(sample)}\n`);
+  process.exit(0);
+}
+
+void main();
+
+/** N bare remote.Commands under one component, constructed at once. */
+async function construct(n: number): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }),
@@ -38,24 +61,4 @@ async function main(): Promise<void> {
     );
   }
   await pulumi.runtime.disconnect();
-  const sample: ScaleSample = {
-    hosts: 0,
-    vms: 0,
-    kubernetes: false,
-    explicitAddresses: false,
-    loadMs: 0,
-    vmNicsMs: 0,
-    evalMs: performance.now() - t0,
-    resources: n + 1,
-    dependencyEdges: n,
-    fdbEntries: 0,
-    upBytesPerHost: 0,
-    rssStartMiB,
-    rssAfterPlanMiB: rssStartMiB,
-    rssPeakMiB: process.resourceUsage().maxRSS / 1024,
-  };
-  process.stdout.write(`BENCH-SAMPLE ${JSON.stringify(sample)}\n`);
-  process.exit(0);
 }
-
-void main();

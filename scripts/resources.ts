@@ -42,23 +42,26 @@ function placeholderSecrets(): LabSecrets {
  * a quarter of the peak memory of a render (BENCHMARKS.md, section 4). The mock runtime uses
  * neither. PULUMI_DEBUG_PROMISE_LEAKS keeps them, for when a leak is being chased.
  */
-async function withoutStackCaptures<T>(f: () => Promise<T>): Promise<T> {
+export async function withoutStackCaptures<T>(f: () => Promise<T>): Promise<T> {
   if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return f();
-  const limit = Error.stackTraceLimit;
+  const limit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
   const sourceMaps = process.sourceMapsEnabled;
-  const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 0;
+  // The SDK lifts the limit to read `new Error().stack` twice per resource (its source
+  // positions, resource.js callsites()); capturing and formatting those frames was ~5% of a
+  // 64x1000 render, and the mock runtime records no source position. V8 captures a stack only
+  // while Error.stackTraceLimit is a plain number: an accessor that ignores writes keeps every
+  // capture off until the evaluation ends, whoever tries to lift it.
+  Object.defineProperty(Error, "stackTraceLimit", {
+    configurable: true,
+    get: () => 0,
+    set: () => undefined,
+  });
   process.setSourceMapsEnabled(false);
-  // The SDK reads `new Error().stack` twice per resource with the limit lifted (its source
-  // positions, resource.js callsites()); formatting those frames was ~5% of a 64x1000 render.
-  // The mock runtime records no source position: an empty stack is what it would ignore anyway.
-  Error.prepareStackTrace = () => "";
   try {
     return await f();
   } finally {
-    Error.stackTraceLimit = limit;
+    if (limit) Object.defineProperty(Error, "stackTraceLimit", limit);
     process.setSourceMapsEnabled(sourceMaps);
-    Error.prepareStackTrace = prepare;
   }
 }
 

@@ -179,7 +179,7 @@ describe("a broken stack file renders nothing", () => {
 
   it("the CLI exits non-zero with the report on stderr and nothing on stdout", () => {
     const out = freshDir();
-    const run = spawnSync("npx", ["tsx", "scripts/render.ts", file, "--out", out], {
+    const run = spawnSync("npm", ["run", "-s", "render", "--", file, "--out", out], {
       cwd: REPO,
       encoding: "utf8",
       timeout: 60_000,
