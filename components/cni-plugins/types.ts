@@ -1,8 +1,9 @@
 // What one CNI plugin is to labfabric, as a small typed interface: its modes and their
 // encapsulation, its defaults, its decision rules, the ports it needs between nodes, its Helm
-// chart and values (and how to read their MTU back), and its checks on the plan. One module per plugin implements it
-// (calico.ts, cilium.ts, flannel.ts); the planner, the validator and the CniRelease component
-// dispatch through the registry (registry.ts) and never branch on a plugin's name.
+// chart and values (and how to read their MTU back), and its checks on the plan. One module per
+// plugin implements it (calico.ts, cilium.ts, flannel.ts); the planner, the validator, the
+// CniRelease component and the policy pack dispatch through the registry (registry.ts) and never
+// branch on a plugin's name.
 import type { ENCAP_OVERHEAD, Findings, LabSpec } from "../spec";
 
 /** The plugins labfabric installs (kubernetes.cni.plugin). */

@@ -1,8 +1,8 @@
 // A kubeadm cluster on the lab's nodes, whatever they run on (libvirt VMs, OpenStack instances,
-// existing machines), from its slice of the plan (LabPlan.kubeadm), completed only with the node
-// addresses the machine layers resolve: prerequisites on every node, `kubeadm init` on the first control plane,
-// a secret join token, joins (control planes one at a time), registration + worker labels,
-// and the admin kubeconfig as a typed `k8s.Provider` for the next layer.
+// existing machines), from its slice of the plan (LabPlan.kubeadm) completed only with the node
+// addresses the machine layers resolve: prerequisites on every node, `kubeadm init` on the
+// first control plane, a secret join token, joins (control planes one at a time), registration
+// + worker labels, and the admin kubeconfig as a typed `k8s.Provider` for the next layer.
 //
 // Every step is a remote.Command over the node's one SSH connection, guarded so a re-run is a
 // no-op, replaced only when its rendered script changes (triggers = content hash), and undone

@@ -1,7 +1,7 @@
 // The shell steps that turn a machine into a Kubernetes node, rendered from the kubeadm slice
-// of the plan (LabPlan.kubeadm). Every
-// step is POSIX sh under `set -eu`, guarded so a re-run changes nothing, and every value from
-// the plan is shell-quoted. They run over SSH as root (see shell.ts `asRoot`).
+// of the plan (LabPlan.kubeadm). Every step is POSIX sh under `set -eu`, guarded so a re-run
+// changes nothing, and every value from the plan is shell-quoted. They run over SSH as root
+// (see shell.ts `asRoot`).
 //
 // Numbered like the steps of post D, where each one was learned the hard way:
 //   0 wait for cloud-init (cloud images install packages at first boot)

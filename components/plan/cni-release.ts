@@ -22,8 +22,9 @@ export interface CniReleasePlan extends CniValuesPlan {
   /** Chart coordinates: pinned defaults, overridden by kubernetes.cni.chart.{repo,version,path}. */
   chart: ChartSpec;
   /**
-   * The API server every node uses (the kubeadm slice's `endpoint`): kubernetes.controlPlaneEndpoint,
-   * else the first control plane's address; `host` unset when that address is assigned at creation.
+   * The API server every node uses (the kubeadm slice's `endpoint`):
+   * kubernetes.controlPlaneEndpoint, else the first control plane's address; `host` unset when
+   * that address is assigned at creation.
    */
   endpoint: { host?: string; port: number };
   /** The cluster's nodes in plan order; `address` (node-ip) unset when assigned at creation. */
