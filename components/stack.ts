@@ -129,9 +129,19 @@ export async function deployLab(
       fabric,
     );
     await nextTurn();
+    if (!plan.kubeadm) {
+      throw new pulumi.RunError(
+        "labfabric: the plan has no kubeadm layer (no CNI decision): load the lab with loadLab, which refuses such a lab",
+      );
+    }
     const cluster = new KubeadmCluster(
       "cluster",
-      { plan, nodes, privateKey: requireKey(secrets, "kubeadm over SSH"), paced: true },
+      {
+        plan: plan.kubeadm,
+        nodes,
+        privateKey: requireKey(secrets, "kubeadm over SSH"),
+        paced: true,
+      },
       { dependsOn: [...stack.fabric] },
     );
     stack.cluster = cluster;

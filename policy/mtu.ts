@@ -5,10 +5,12 @@
 // 2. libvirt networks: the network on the fabric bridge has exactly the fabric's VM MTU; any
 //    other labfabric network at most the smallest one (its VMs' traffic crosses the fabric);
 // 3. VM NICs (cloud-init network-config of each VM) have the MTU of the network they sit on;
-// 4. the CNI's chart value fits the node NIC (the first NIC of every VM and instance):
-//    Calico `installation.calicoNetwork.mtu` is the POD MTU, so pod + encapsulation <= NIC;
-//    Cilium `MTU` and Flannel `flannel.mtu` are the DEVICE MTU (Cilium and flanneld subtract
-//    their own 50 bytes), so value <= NIC (components/cni-plugins/).
+// 4. the CNI's chart value fits the node NIC (the first NIC of every VM and instance): the
+//    plugin whose chart the release installs reads its own MTU setting back from the values
+//    (components/cni-plugins, `valuesMtu`) as the node NIC MTU it needs. Calico
+//    `installation.calicoNetwork.mtu` is the POD MTU, so pod + encapsulation <= NIC; Cilium
+//    `MTU` and Flannel `flannel.mtu` are the DEVICE MTU (Cilium and flanneld subtract their own
+//    50 bytes), so value <= NIC.
 //
 // Values still unknown (preview before the values exist) are skipped, not guessed.
 import type {
@@ -18,7 +20,9 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { parse } from "yaml";
-import { at, isObj, snapshot, type Obj, type Value } from "./props";
+import { cniPluginOfChart, type ValuesMtu, type Values } from "../components/cni-plugins";
+import { ENCAP_OVERHEAD } from "../components/spec";
+import { at, isObj, reveal, snapshot, type Obj, type Value } from "./props";
 
 export const HOST_FABRIC = "labfabric:host-fabric:HostFabric";
 export const LIBVIRT_NETWORK = "libvirt:index/network:Network";
@@ -27,15 +31,8 @@ export const CLOUD_INIT_DISK = "libvirt:index/cloudInitDisk:CloudInitDisk";
 export const OPENSTACK_INSTANCE = "openstack:compute/instance:Instance";
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** Bytes each encapsulation adds (components/spec/defaults.ts ENCAP_OVERHEAD). */
-export const VXLAN_OVERHEAD = 50;
-export const CALICO_OVERHEAD: Readonly<Record<string, number>> = {
-  IPIP: 20,
-  IPIPCrossSubnet: 20,
-  VXLAN: 50,
-  VXLANCrossSubnet: 50,
-  None: 0,
-};
+/** Bytes the host fabric's VXLAN adds. */
+export const VXLAN_OVERHEAD = ENCAP_OVERHEAD.vxlan;
 
 export interface MtuFinding {
   message: string;
@@ -181,38 +178,12 @@ function instanceNodeNics(resources: readonly Resource[]): number[] {
     });
 }
 
-/** The CNI's MTU setting as the device MTU it implies, from a Helm release's values. */
-export function cniDeviceMtu(
-  chart: string,
-  values: Obj,
-): { setting: string; value: number; device: number } | undefined {
-  if (chart === "tigera-operator") {
-    const mtu = num(at(values, "installation", "calicoNetwork", "mtu"));
-    if (mtu === undefined) return undefined;
-    const pools = at(values, "installation", "calicoNetwork", "ipPools");
-    const overhead = Math.max(
-      0,
-      ...(Array.isArray(pools) ? pools : []).map(
-        (p) => CALICO_OVERHEAD[str(at(p, "encapsulation")) ?? "None"] ?? 0,
-      ),
-    );
-    return {
-      setting: "installation.calicoNetwork.mtu (pod MTU)",
-      value: mtu,
-      device: mtu + overhead,
-    };
-  }
-  if (chart === "cilium") {
-    const mtu = num(at(values, "MTU"));
-    if (!mtu) return undefined; // 0 = Cilium detects it
-    return { setting: "MTU (device MTU)", value: mtu, device: mtu };
-  }
-  if (chart === "flannel") {
-    const mtu = num(at(values, "flannel", "mtu"));
-    if (mtu === undefined) return undefined;
-    return { setting: "flannel.mtu (device MTU)", value: mtu, device: mtu };
-  }
-  return undefined;
+/**
+ * The CNI's MTU setting as the device MTU it implies, from a Helm release's values: read by the
+ * plugin whose pinned chart this is; undefined for any other chart.
+ */
+export function cniDeviceMtu(chart: string, values: Obj): ValuesMtu | undefined {
+  return cniPluginOfChart(chart)?.valuesMtu(reveal(values) as Values);
 }
 
 function checkCni(resources: readonly Resource[], nodeNics: number[], out: MtuFinding[]): void {

@@ -1,20 +1,23 @@
 // Calico (the tigera-operator chart): IPIP or VXLAN, always or only across subnets, or no
 // encapsulation at all (BGP). `installation.calicoNetwork.mtu` is the pod network MTU itself.
-import { CALICO_DEFAULT_POOL, CALICO_VXLAN_PORT, CNI_CHARTS } from "../spec";
-import type { CniPluginModule } from "./types";
+import { CALICO_DEFAULT_POOL, CALICO_VXLAN_PORT, CNI_CHARTS, ENCAP_OVERHEAD } from "../spec";
+import { numberAt, valueAt } from "./read";
+import type { CniPluginModule, ModeRule } from "./types";
+
+const MODES: readonly ModeRule[] = [
+  { name: "IPIP", encapsulation: "ipip", native: false },
+  { name: "IPIPCrossSubnet", encapsulation: "ipip", native: true },
+  { name: "VXLAN", encapsulation: "vxlan", native: false },
+  { name: "VXLANCrossSubnet", encapsulation: "vxlan", native: true },
+  { name: "None", encapsulation: "none", native: true },
+];
 
 /** Calico IP pool block size: /26 per block (64 pods), Calico's own default, stated. */
 export const CALICO_BLOCK_SIZE = 26;
 
 export const calico: CniPluginModule = {
   name: "calico",
-  modes: [
-    { name: "IPIP", encapsulation: "ipip", native: false },
-    { name: "IPIPCrossSubnet", encapsulation: "ipip", native: true },
-    { name: "VXLAN", encapsulation: "vxlan", native: false },
-    { name: "VXLANCrossSubnet", encapsulation: "vxlan", native: true },
-    { name: "None", encapsulation: "none", native: true },
-  ],
+  modes: MODES,
   defaultMode: "IPIP",
   defaultPool: CALICO_DEFAULT_POOL,
   requiresPodSubnet: false,
@@ -73,6 +76,26 @@ export const calico: CniPluginModule = {
         host: inputs.endpoint.host,
         port: String(inputs.endpoint.port),
       },
+    };
+  },
+
+  valuesMtu(values) {
+    // The pod MTU: the node NIC must carry it plus the biggest encapsulation of any pool.
+    const mtu = numberAt(values, "installation", "calicoNetwork", "mtu");
+    if (mtu === undefined) return undefined;
+    const pools = valueAt(values, "installation", "calicoNetwork", "ipPools");
+    const overhead = Math.max(
+      0,
+      ...(Array.isArray(pools) ? pools : []).map((p) => {
+        const mode = valueAt(p, "encapsulation");
+        const rule = MODES.find((m) => m.name === (typeof mode === "string" ? mode : "None"));
+        return rule ? ENCAP_OVERHEAD[rule.encapsulation] : 0;
+      }),
+    );
+    return {
+      setting: "installation.calicoNetwork.mtu (pod MTU)",
+      value: mtu,
+      device: mtu + overhead,
     };
   },
 

@@ -10,6 +10,7 @@ import {
   GENEVE_PORT,
   NODE_POD_MASK,
 } from "../spec";
+import { numberAt } from "./read";
 import { OPENSTACK_NATIVE_FIX, type CniPluginModule } from "./types";
 
 export const cilium: CniPluginModule = {
@@ -83,6 +84,12 @@ export const cilium: CniPluginModule = {
             tunnelProtocol: tunnel,
           }),
     };
+  },
+
+  valuesMtu(values) {
+    const mtu = numberAt(values, "MTU");
+    if (!mtu) return undefined; // 0 = Cilium detects it
+    return { setting: "MTU (device MTU)", value: mtu, device: mtu };
   },
 
   checkRequest({ spec, decision, subnets }, f) {

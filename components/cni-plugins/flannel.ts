@@ -4,6 +4,7 @@
 // encapsulation and no MTU knob: pods get the interface's MTU. Flannel needs kubeadm to
 // allocate node podCIDRs, so kubernetes.podSubnet is required.
 import { CNI_CHARTS, ENCAP_OVERHEAD, FLANNEL_DEFAULT_POD_CIDR, FLANNEL_VXLAN_PORT } from "../spec";
+import { numberAt } from "./read";
 import { OPENSTACK_NATIVE_FIX, type CniPluginModule } from "./types";
 
 export const flannel: CniPluginModule = {
@@ -46,6 +47,12 @@ export const flannel: CniPluginModule = {
       // kubeadm's podSubnet is the same value (post D: "pod cidr not assigned").
       podCidr: cni.podSubnet,
     };
+  },
+
+  valuesMtu(values) {
+    const mtu = numberAt(values, "flannel", "mtu");
+    if (mtu === undefined) return undefined;
+    return { setting: "flannel.mtu (device MTU)", value: mtu, device: mtu };
   },
 
   nodeAddressesUse: "Flannel pins its interface to each node's address",

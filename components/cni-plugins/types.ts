@@ -1,8 +1,9 @@
 // What one CNI plugin is to labfabric, as a small typed interface: its modes and their
 // encapsulation, its defaults, its decision rules, the ports it needs between nodes, its Helm
-// chart and values, and its checks on the plan. One module per plugin implements it
-// (calico.ts, cilium.ts, flannel.ts); the planner, the validator and the CniRelease component
-// dispatch through the registry (registry.ts) and never branch on a plugin's name.
+// chart and values (and how to read their MTU back), and its checks on the plan. One module per
+// plugin implements it (calico.ts, cilium.ts, flannel.ts); the planner, the validator, the
+// CniRelease component and the policy pack dispatch through the registry (registry.ts) and never
+// branch on a plugin's name.
 import type { ENCAP_OVERHEAD, Findings, LabSpec } from "../spec";
 
 /** The plugins labfabric installs (kubernetes.cni.plugin). */
@@ -75,6 +76,15 @@ export interface ValueInputs {
 
 export type Values = Record<string, unknown>;
 
+/** The MTU a release's values set, as the node NIC MTU it needs. */
+export interface ValuesMtu {
+  /** The values key and what it means ("flannel.mtu (device MTU)"). */
+  setting: string;
+  value: number;
+  /** The smallest node NIC MTU that carries full-size pod packets with this setting. */
+  device: number;
+}
+
 /** A Helm chart, pinned by repository and version. */
 export interface PinnedChart {
   repo: string;
@@ -103,6 +113,11 @@ export interface CniPluginModule {
   ports(mode: string): CniPort[];
   /** The chart values (keys in any order: the caller sorts them). */
   values(plan: CniValuesPlan, inputs: ValueInputs): Values;
+  /**
+   * The MTU setting read back from a release's values (plain data, as a policy sees them):
+   * undefined when the values set none, or leave it to the plugin to detect.
+   */
+  valuesMtu(values: Values): ValuesMtu | undefined;
   /**
    * Set when the values carry every node's address: why, as the start of the sentence that
    * asks for them when the plan does not know them. The release then waits for every machine.

@@ -5,13 +5,12 @@
 // imported into containerd beforehand, so nothing is ever pulled. Only where packages and images
 // come from differs: the cgroup driver, the kubelet unit's arguments and kubeadm's steps are
 // those of a packaged install.
-import type { LabPlan } from "../plan";
+import { CRI_SOCKETS, type KubeadmPlan } from "../plan";
 import { fail, shq, writeFile } from "../shared";
 import { KUBERNETES_BUNDLE } from "../spec";
 import {
   BUNDLE_BIN_DIR,
   BUNDLE_NODE_DIR,
-  CRI_SOCKETS,
   POLL_SECONDS,
   RUNTIME_READY_TIMEOUT_SECONDS,
 } from "./defaults";
@@ -22,6 +21,14 @@ export const CNI_BIN_DIR = "/opt/cni/bin";
 export const KUBELET_UNIT = "/etc/systemd/system/kubelet.service";
 export const KUBELET_DROPIN = "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf";
 export const CONTAINERD_CONFIG = "/etc/containerd/config.toml";
+
+/** Why the offline bundle cannot serve this slice's release and runtime; undefined when it can. */
+export function bundleMismatch(plan: Pick<KubeadmPlan, "version" | "runtime">): string | undefined {
+  const { version: minor, runtime } = plan;
+  return runtime !== KUBERNETES_BUNDLE.runtime || minor !== KUBERNETES_BUNDLE.minor
+    ? `the offline bundle holds Kubernetes ${KUBERNETES_BUNDLE.minor} with ${KUBERNETES_BUNDLE.runtime}, not ${minor} with ${runtime}`
+    : undefined;
+}
 
 /** The release directory of the bundle on every node. */
 export function bundleNodeDir(): string {
@@ -128,14 +135,11 @@ function importImages(): string {
 }
 
 /** Step 5 from the offline bundle: runtime, binaries, CNI plugins, images, kubelet service. */
-export function bundlePackages(plan: LabPlan): string {
-  const { version: minor, runtime } = plan.spec.kubernetes;
-  if (runtime !== KUBERNETES_BUNDLE.runtime || minor !== KUBERNETES_BUNDLE.minor) {
-    // Validation refuses these before any node is touched; this guards direct callers.
-    throw new Error(
-      `the offline bundle holds Kubernetes ${KUBERNETES_BUNDLE.minor} with ${KUBERNETES_BUNDLE.runtime}, not ${minor} with ${runtime}`,
-    );
-  }
+export function bundlePackages(plan: KubeadmPlan): string {
+  const problem = bundleMismatch(plan);
+  // Validation refuses these before any node is touched, and KubeadmCluster refuses such a
+  // slice; this guards direct callers.
+  if (problem) throw new Error(problem);
   const dir = bundleNodeDir();
   const binaries = BUNDLE_NODE_BINARIES.join("|");
   const { unit, dropIn } = kubeletUnit();

@@ -1,7 +1,8 @@
 // A kubeadm cluster on the lab's nodes, whatever they run on (libvirt VMs, OpenStack instances,
-// existing machines): prerequisites on every node, `kubeadm init` on the first control plane,
-// a secret join token, joins (control planes one at a time), registration + worker labels,
-// and the admin kubeconfig as a typed `k8s.Provider` for the next layer.
+// existing machines), from its slice of the plan (LabPlan.kubeadm) completed only with the node
+// addresses the machine layers resolve: prerequisites on every node, `kubeadm init` on the
+// first control plane, a secret join token, joins (control planes one at a time), registration
+// + worker labels, and the admin kubeconfig as a typed `k8s.Provider` for the next layer.
 //
 // Every step is a remote.Command over the node's one SSH connection, guarded so a re-run is a
 // no-op, replaced only when its rendered script changes (triggers = content hash), and undone
@@ -11,9 +12,8 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeOutput } from "../ssh";
-import type { LabPlan } from "../plan";
+import type { KubeadmPlan } from "../plan";
 import { sshConnection, type Connection } from "../ssh";
-import type { FirewalldPolicy } from "./defaults";
 import {
   controlPlaneLayout,
   formatEndpoint,
@@ -38,16 +38,16 @@ import {
   renderRegisterNodesScript,
   renderResetScript,
 } from "./node-scripts";
+import { sliceProblems } from "./slice";
 import { asRoot, contentHash, runSteps } from "../shared";
 
 export interface KubeadmClusterArgs {
-  plan: LabPlan;
+  /** The lab plan's kubeadm slice (LabPlan.kubeadm). */
+  plan: KubeadmPlan;
   /** Every Kubernetes node of the plan, handed over by the machine layers. */
   nodes: NodeOutput[];
   /** The lab's SSH private key (secret). */
   privateKey: pulumi.Input<string>;
-  /** firewalld on the nodes; "disable" (post D) unless set. See DEFAULT_FIREWALLD_POLICY. */
-  firewalld?: FirewalldPolicy;
   /**
    * Register in steps, one node per turn of the event loop (deployLab sets it), so a large
    * cluster's resources complete as they go; `ready` resolves when all are registered and
@@ -114,7 +114,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     const child = { parent: this, deleteBeforeReplace: true };
     const byName = new Map(args.nodes.map((n) => [n.name, n]));
     const ordered = plan.nodes.map((p) => byName.get(p.name)!);
-    const first = ordered.find((n) => n.role === "control-plane")!;
+    const first = byName.get(plan.initNode!)!;
     const firstUser = first.ssh.user;
     // Each step's inputs come from the machines it needs, so its dependencies say what it
     // waits for: init from the control planes, a join from its own machine and the first
@@ -136,7 +136,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     const prerequisitesOf = (role: NodeOutput["role"], user: string) => {
       const key = `${role} ${user}`;
       if (!prerequisites.has(key)) {
-        const script = renderPrerequisites(plan, role, { firewalld: args.firewalld });
+        const script = renderPrerequisites(plan, role);
         prerequisites.set(key, {
           create: asRoot(user, script),
           // Leaves packages, repositories, swap, SELinux and firewalld as they are (see
@@ -165,7 +165,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
 
     // 2. kubeadm init on the first control plane.
     const initScript = layout.apply((l) =>
-      renderInitScript(plan.spec.kubernetes.version, first.name, renderInitConfig(l)),
+      renderInitScript(plan.version, first.name, renderInitConfig(l)),
     );
     const initHash = initScript.apply((s) => contentHash(s));
     this.init = new command.remote.Command(
@@ -302,12 +302,19 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     this.ready = runSteps(nodeSteps.call(this), args.paced ?? false);
   }
 
-  /** Refuse before registering anything when the nodes or the plan cannot make a cluster. */
+  /** Refuse before registering anything when the slice or the nodes cannot make a cluster. */
   private checkPlan(args: KubeadmClusterArgs): void {
     const { plan } = args;
-    if (!plan.cni) {
+    if (!plan) {
       throw new pulumi.ResourceError(
         "labfabric:kubernetes.enabled is false: there is no cluster to build",
+        this,
+      );
+    }
+    const problems = sliceProblems(plan);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(
+        `KubeadmCluster args.plan is inconsistent: ${problems.join("; ")}`,
         this,
       );
     }
@@ -328,9 +335,6 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             : ""),
         this,
       );
-    }
-    if (!plan.nodes.some((n) => n.role === "control-plane")) {
-      throw new pulumi.ResourceError("the plan has no control-plane node", this);
     }
   }
 }

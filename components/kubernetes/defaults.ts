@@ -1,6 +1,7 @@
 // Defaults of the Kubernetes layer, each with the reason it was chosen. Lab-wide defaults
-// (versions, subnets, ports, charts) stay in ../lab/defaults.ts; these only concern how
-// kubeadm, the runtime and the packages are put on a node.
+// (versions, subnets, ports, charts) stay in ../spec/defaults.ts, what the planner decides for
+// the nodes (CRI sockets, firewalld policy, CNI kernel modules) in ../plan/kubeadm/defaults.ts;
+// these only concern how kubeadm, the runtime and the packages are put on a node.
 import { HOST_STATE_DIR } from "../spec";
 
 /** Where the rendered kubeadm configs are written on a node (kept for `kubeadm upgrade`/debugging). */
@@ -32,22 +33,6 @@ export const CRIO_PACKAGES_URL = "https://download.opensuse.org/repositories/isv
  * `containerd` from their own archive.
  */
 export const DOCKER_RPM_BASE = "https://download.docker.com/linux/centos";
-
-/** The CRI endpoint kubeadm and kubelet use for each runtime. */
-export const CRI_SOCKETS = {
-  containerd: "unix:///var/run/containerd/containerd.sock",
-  crio: "unix:///var/run/crio/crio.sock",
-} as const;
-
-/**
- * firewalld on nodes. "disable" (the default) stops and disables it, as post D did: kube-proxy
- * and every CNI program iptables/nftables themselves and firewalld's zones silently drop
- * forwarded pod traffic. "open" keeps it and opens the planned ports for the node's role
- * (`plan.ports`), puts the pod and service ranges in the trusted zone and allows IP protocol 4
- * when Calico IPIP runs; use it where policy forbids disabling the host firewall.
- */
-export type FirewalldPolicy = "disable" | "open";
-export const DEFAULT_FIREWALLD_POLICY: FirewalldPolicy = "disable";
 
 /** kubeadm bootstrap tokens live long enough for every join of one `pulumi up`, then expire. */
 export const JOIN_TOKEN_TTL = "2h0m0s";

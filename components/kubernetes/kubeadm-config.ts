@@ -1,6 +1,7 @@
-// kubeadm configuration rendered from the plan: InitConfiguration + ClusterConfiguration +
-// KubeletConfiguration for the first control plane, JoinConfiguration for every other node.
-// Pure (no Pulumi): node addresses arrive resolved, and the output is YAML with sorted keys.
+// kubeadm configuration rendered from the kubeadm slice of the plan (LabPlan.kubeadm):
+// InitConfiguration + ClusterConfiguration + KubeletConfiguration for the first control plane,
+// JoinConfiguration for every other node. Pure (no Pulumi): the layouts below are the slice
+// completed with the node addresses once they resolve, and the output is YAML with sorted keys.
 //
 // Choices, each a lesson from the seed posts:
 // - node-ip is pinned to the node's address on the lab network: nodes with two NICs (post D's
@@ -17,9 +18,7 @@
 //   longer match.
 import { stringify } from "yaml";
 import * as cidr from "../shared";
-import { DEFAULT_API_PORT } from "../spec";
-import type { LabPlan } from "../plan";
-import { CRI_SOCKETS } from "./defaults";
+import type { KubeadmPlan } from "../plan";
 
 /** A node with its addresses resolved (the machine layers hand them over as outputs). */
 export interface ResolvedNode {
@@ -95,11 +94,6 @@ export function kubernetesVersionLabel(minor: string): string {
   return `stable-${minor}`;
 }
 
-export function parseEndpoint(value: string): Endpoint {
-  const i = value.lastIndexOf(":");
-  return { host: value.slice(0, i), port: Number(value.slice(i + 1)) };
-}
-
 export function formatEndpoint(e: Endpoint): string {
   return `${e.host}:${e.port}`;
 }
@@ -108,8 +102,7 @@ export function formatEndpoint(e: Endpoint): string {
  * Order the resolved nodes like the plan and check they are the plan's nodes. Throws with the
  * names that are missing or unknown (a machine layer did not hand a node over).
  */
-export function clusterLayout(plan: LabPlan, resolved: readonly ResolvedNode[]): ClusterLayout {
-  if (!plan.cni) throw new Error(NOT_ENABLED);
+export function clusterLayout(plan: KubeadmPlan, resolved: readonly ResolvedNode[]): ClusterLayout {
   const byName = new Map(resolved.map((n) => [n.name, n]));
   const missing = plan.nodes.filter((n) => !byName.has(n.name)).map((n) => n.name);
   const unknown = resolved
@@ -127,26 +120,27 @@ export function clusterLayout(plan: LabPlan, resolved: readonly ResolvedNode[]):
 }
 
 /**
- * The cluster-wide part of the layout from the resolved control planes (workers, if any, are
- * ignored): endpoint, certSANs, the first control plane. Throws when none is a control plane.
+ * The cluster-wide part of the layout: the slice's decisions, completed with what only the
+ * resolved control planes know (workers, if any, are ignored): the endpoint's host when the plan
+ * leaves it to creation, the certSANs, the server reached from outside. Throws when the slice's
+ * init node is not among them.
  */
 export function controlPlaneLayout(
-  plan: LabPlan,
+  plan: KubeadmPlan,
   resolved: readonly ResolvedNode[],
 ): ControlPlaneLayout {
-  const cni = plan.cni;
-  if (!cni) throw new Error(NOT_ENABLED);
   const roles = new Map(plan.nodes.map((p) => [p.name, p.role]));
   const controlPlanes = resolved
     .map((n) => ({ ...n, role: roles.get(n.name) ?? n.role }))
     .filter((n) => n.role === "control-plane");
-  const first = controlPlanes[0];
+  const first = controlPlanes.find((n) => n.name === plan.initNode);
   if (!first) throw new Error("the plan has no control-plane node");
-  const k = plan.spec.kubernetes;
   const endpoint = apiEndpoint(plan, first);
   // Without an explicit endpoint, a control plane behind a floating IP is reached there.
   const externalHost =
-    !k.controlPlaneEndpoint && first.publicAddress ? first.publicAddress : endpoint.host;
+    plan.endpoint.from === "first-control-plane" && first.publicAddress
+      ? first.publicAddress
+      : endpoint.host;
   const certSANs = [
     ...new Set([
       endpoint.host,
@@ -154,39 +148,36 @@ export function controlPlaneLayout(
     ]),
   ].sort(compareHosts);
   return {
-    lab: plan.lab,
-    minor: k.version,
+    lab: plan.clusterName,
+    minor: plan.version,
     endpoint,
     externalServer: `https://${externalHost}:${endpoint.port}`,
     certSANs,
-    podSubnet: cni.podSubnet,
-    serviceSubnet: k.serviceSubnet,
-    criSocket: CRI_SOCKETS[k.runtime],
+    podSubnet: plan.podSubnet,
+    serviceSubnet: plan.serviceSubnet,
+    criSocket: plan.criSocket,
     firstControlPlane: first,
   };
 }
 
 /** One node's join layout: the first control plane (for the endpoint) and the node itself. */
-export function joinLayout(plan: LabPlan, first: ResolvedNode, node: ResolvedNode): JoinLayout {
+export function joinLayout(plan: KubeadmPlan, first: ResolvedNode, node: ResolvedNode): JoinLayout {
   const role = plan.nodes.find((p) => p.name === node.name)?.role;
   if (!role) throw new Error(`node ${node.name} is not in the plan`);
-  const k = plan.spec.kubernetes;
   return {
-    minor: k.version,
+    minor: plan.version,
     endpoint: apiEndpoint(plan, first),
-    criSocket: CRI_SOCKETS[k.runtime],
+    criSocket: plan.criSocket,
     firstControlPlane: { name: first.name },
     nodes: [{ ...node, role }],
   };
 }
 
-/** The API server every node uses: kubernetes.controlPlaneEndpoint, else the first control plane. */
-function apiEndpoint(plan: LabPlan, first: ResolvedNode): Endpoint {
-  const explicit = plan.spec.kubernetes.controlPlaneEndpoint;
-  return explicit ? parseEndpoint(explicit) : { host: first.address, port: DEFAULT_API_PORT };
+/** The slice's API endpoint; its host from the first control plane when assigned at creation. */
+function apiEndpoint(plan: KubeadmPlan, first: ResolvedNode): Endpoint {
+  const { host, port } = plan.endpoint;
+  return { host: host ?? first.address, port };
 }
-
-const NOT_ENABLED = "kubernetes is not enabled in this lab (kubernetes.enabled: false)";
 
 /** IPv4 addresses in numeric order, then names. */
 function compareHosts(a: string, b: string): number {

@@ -1,54 +1,39 @@
-// The shell steps that turn a machine into a Kubernetes node, rendered from the plan. Every
-// step is POSIX sh under `set -eu`, guarded so a re-run changes nothing, and every value from
-// the plan is shell-quoted. They run over SSH as root (see shell.ts `asRoot`).
+// The shell steps that turn a machine into a Kubernetes node, rendered from the kubeadm slice
+// of the plan (LabPlan.kubeadm). Every step is POSIX sh under `set -eu`, guarded so a re-run
+// changes nothing, and every value from the plan is shell-quoted. They run over SSH as root
+// (see shell.ts `asRoot`).
 //
 // Numbered like the steps of post D, where each one was learned the hard way:
 //   0 wait for cloud-init (cloud images install packages at first boot)
 //   1 swap off now and in /etc/fstab (kubelet refused to start with swap on)
 //   2 overlay + br_netfilter, bridge-nf-call-iptables and ip_forward, persisted
 //   3 SELinux permissive (RHEL family)
-//   4 firewalld: disabled (default) or the planned ports opened — see DEFAULT_FIREWALLD_POLICY
+//   4 firewalld: disabled (default) or the planned ports opened — the slice's `firewalld`
+//     (DEFAULT_FIREWALLD_POLICY)
 //   5 container runtime + kubelet/kubeadm/kubectl pinned to the lab's minor (dnf or apt)
 //   6 the kernel modules the CNI's encapsulation needs (vxlan / geneve / ipip)
 // then `kubeadm init` (first control plane) or `kubeadm join` (everyone else), and the
 // registration step on the first control plane that waits for the node and labels workers.
-import type { PortRule } from "../plan";
-import type { LabPlan } from "../plan";
+import type { KubeadmPlan, KubeadmRole, PortRule } from "../plan";
 import {
   CLOUD_INIT_TIMEOUT_SECONDS,
-  DEFAULT_FIREWALLD_POLICY,
   JOIN_TOKEN_TTL,
   KUBE_PROXY_LOCAL_CONFIG,
   KUBEADM_DIR,
   NODE_FILES,
   NODE_REGISTER_TIMEOUT_SECONDS,
   POLL_SECONDS,
-  type FirewalldPolicy,
 } from "./defaults";
 import { kubernetesVersionLabel } from "./kubeadm-config";
 import { packages } from "./packages";
 import { fail, script, shq, writeFile } from "../shared";
 
-export type NodeRole = "control-plane" | "worker";
-
-export interface PrerequisiteOptions {
-  /** What to do with firewalld; DEFAULT_FIREWALLD_POLICY ("disable") when unset. */
-  firewalld?: FirewalldPolicy;
-}
+export type NodeRole = KubeadmRole;
 
 export const ADMIN_CONF = "/etc/kubernetes/admin.conf";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const INIT_CONFIG = `${KUBEADM_DIR}/init.yaml`;
 export const JOIN_CONFIG = `${KUBEADM_DIR}/join.yaml`;
-
-/** Kernel modules each CNI encapsulation needs loaded on every node. */
-export const CNI_KERNEL_MODULES: Record<string, string[]> = {
-  vxlan: ["vxlan"],
-  geneve: ["geneve"],
-  ipip: ["ipip"],
-  wireguard: ["wireguard"],
-  none: [],
-};
 
 const detectPackageManager = `# Package manager: dnf (Rocky/RHEL/Alma) or apt (Debian/Ubuntu)
 if command -v dnf >/dev/null 2>&1; then
@@ -108,15 +93,14 @@ function firewallCmdRule(r: PortRule): string | undefined {
   return `firewall-cmd --permanent --add-port=${shq(`${ports}/${r.protocol}`)} >/dev/null`;
 }
 
-function firewalld(plan: LabPlan, role: NodeRole, policy: FirewalldPolicy): string {
-  if (policy === "disable") {
+function firewalld(plan: KubeadmPlan, role: NodeRole): string {
+  if (plan.firewalld === "disable") {
     return `# 4. firewalld stopped and disabled (post D): kube-proxy and the CNI program the packet
 #    filter themselves, and firewalld's zones drop forwarded pod traffic
 if systemctl is-active --quiet firewalld 2>/dev/null || systemctl is-enabled --quiet firewalld 2>/dev/null; then
   systemctl disable --now firewalld
 fi`;
   }
-  const cni = plan.cni!;
   const rules = plan.ports
     .filter((r) => r.roles.includes(role))
     .map(firewallCmdRule)
@@ -125,16 +109,16 @@ fi`;
     "# 4. firewalld kept: the planned ports for this role, pod and service ranges trusted",
     "if systemctl is-active --quiet firewalld 2>/dev/null; then",
     ...[...new Set(rules)].map((r) => `  ${r}`),
-    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(cni.podSubnet)} >/dev/null`,
-    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(plan.spec.kubernetes.serviceSubnet)} >/dev/null`,
+    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(plan.podSubnet)} >/dev/null`,
+    `  firewall-cmd --permanent --zone=trusted --add-source=${shq(plan.serviceSubnet)} >/dev/null`,
     "  firewall-cmd --reload >/dev/null",
     "fi",
   ].join("\n");
 }
 
-function cniModules(plan: LabPlan): string {
-  const cni = plan.cni!;
-  const modules = CNI_KERNEL_MODULES[cni.encapsulation] ?? [];
+function cniModules(plan: KubeadmPlan): string {
+  const { cni } = plan;
+  const { modules } = cni;
   const head = `# 6. Kernel modules for ${cni.plugin} ${cni.mode} (${cni.encapsulation} encapsulation)`;
   if (modules.length === 0) return `${head}: none needed\nrm -f ${shq(NODE_FILES.cniModules)}`;
   return [
@@ -145,20 +129,14 @@ function cniModules(plan: LabPlan): string {
 }
 
 /** Everything a node needs before kubeadm, for one role (the firewall ports differ by role). */
-export function renderPrerequisites(
-  plan: LabPlan,
-  role: NodeRole,
-  options: PrerequisiteOptions = {},
-): string {
-  if (!plan.cni) throw new Error("kubernetes is not enabled in this lab");
-  const policy = options.firewalld ?? DEFAULT_FIREWALLD_POLICY;
-  return script(`Kubernetes ${plan.spec.kubernetes.version} node prerequisites (${role})`, [
+export function renderPrerequisites(plan: KubeadmPlan, role: NodeRole): string {
+  return script(`Kubernetes ${plan.version} node prerequisites (${role})`, [
     detectPackageManager,
     cloudInit,
     swapOff,
     modulesAndSysctls(),
     selinux,
-    firewalld(plan, role, policy),
+    firewalld(plan, role),
     packages(plan),
     cniModules(plan),
   ]);

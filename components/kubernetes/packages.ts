@@ -1,7 +1,7 @@
 // Step 5 of the node prerequisites: the container runtime (containerd or CRI-O) and
 // kubelet/kubeadm/kubectl pinned to the lab's minor from pkgs.k8s.io, for dnf (Rocky/RHEL, as
 // in the posts) and apt (Debian/Ubuntu) hosts.
-import type { LabPlan } from "../plan";
+import type { KubeadmPlan } from "../plan";
 import { bundlePackages } from "./bundle";
 import { CRIO_PACKAGES_URL, DOCKER_RPM_BASE, K8S_PACKAGES_URL } from "./defaults";
 import { fail, shq, writeFile } from "../shared";
@@ -114,10 +114,10 @@ function aptPackages(minor: string, runtime: "containerd" | "crio"): string[] {
 }
 
 /** Step 5: the container runtime and kubelet/kubeadm/kubectl pinned to the lab's minor. */
-export function packages(plan: LabPlan): string {
+export function packages(plan: KubeadmPlan): string {
   // kubernetes.packageSource "bundle": the same step from the offline bundle (bundle.ts).
-  if (plan.spec.kubernetes.packageSource === "bundle") return bundlePackages(plan);
-  const { version: minor, runtime } = plan.spec.kubernetes;
+  if (plan.packageSource === "bundle") return bundlePackages(plan);
+  const { version: minor, runtime } = plan;
   return [
     `# 5. Container runtime (${runtime}) and ${K8S_PACKAGES} pinned to Kubernetes ${minor}:`,
     "#    one pkgs.k8s.io repository per minor, so upgrades never cross to another minor",

@@ -1,8 +1,9 @@
 // The CNI release's slice of the plan: everything CniRelease needs, decided here once — the
-// decision, the pod MTU, the chart (pinned or overridden), the API endpoint and node addresses
-// as far as the plan knows them, whether the proof runs. The component reads nothing else.
+// decision, the pod MTU, the chart (pinned or overridden), the node addresses as far as the plan
+// knows them, whether the proof runs — with the API endpoint the kubeadm slice decided. The
+// component reads nothing else.
 import { cniPlugin, type CniValuesPlan } from "../cni-plugins";
-import { DEFAULT_API_PORT } from "../spec";
+import type { KubeadmPlan } from "./kubeadm/plan";
 import type { PlanCore } from "./types";
 
 export interface ChartSpec {
@@ -21,8 +22,9 @@ export interface CniReleasePlan extends CniValuesPlan {
   /** Chart coordinates: pinned defaults, overridden by kubernetes.cni.chart.{repo,version,path}. */
   chart: ChartSpec;
   /**
-   * The API server every node uses: kubernetes.controlPlaneEndpoint, else the first control
-   * plane's address; `host` unset when that address is assigned at creation.
+   * The API server every node uses (the kubeadm slice's `endpoint`):
+   * kubernetes.controlPlaneEndpoint, else the first control plane's address; `host` unset when
+   * that address is assigned at creation.
    */
   endpoint: { host?: string; port: number };
   /** The cluster's nodes in plan order; `address` (node-ip) unset when assigned at creation. */
@@ -33,32 +35,29 @@ export interface CniReleasePlan extends CniValuesPlan {
   packageSource: "internet" | "bundle";
 }
 
-/** The slice; undefined when there is no CNI to install (no decision, or no node). */
-export function planCniRelease(core: PlanCore): CniReleasePlan | undefined {
+/**
+ * The slice; undefined when there is no CNI to install (no decision, or no node). The API
+ * endpoint is the kubeadm slice's decision, never made again here.
+ */
+export function planCniRelease(
+  core: PlanCore,
+  kubeadm: KubeadmPlan | undefined,
+): CniReleasePlan | undefined {
   const { cni, nodes, spec } = core;
   const podMtu = core.mtu.podMtu;
-  if (!cni || podMtu === undefined) return undefined;
+  if (!cni || !kubeadm || podMtu === undefined) return undefined;
   const k = spec.kubernetes;
+  const { host, port } = kubeadm.endpoint;
   return {
     cni,
     podMtu,
     natOutgoing: k.cni.natOutgoing,
     chart: chartSpec(cni.plugin, k.cni.chart),
-    endpoint: k.controlPlaneEndpoint
-      ? parseEndpoint(k.controlPlaneEndpoint)
-      : {
-          host: nodes.find((n) => n.role === "control-plane")?.address,
-          port: DEFAULT_API_PORT,
-        },
+    endpoint: { host, port },
     nodes: nodes.map((n) => ({ name: n.name, ...(n.address ? { address: n.address } : {}) })),
     proof: k.proof,
     packageSource: k.packageSource,
   };
-}
-
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const i = endpoint.lastIndexOf(":");
-  return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
 }
 
 function chartSpec(

@@ -7,6 +7,7 @@ import { mtuBudget } from "./budget";
 import { decideCni, isValidMode, nodePorts } from "./cni";
 import { planCniRelease, type CniReleasePlan } from "./cni-release";
 import { planHostFabric } from "./fabric";
+import { planKubeadm, type KubeadmPlan } from "./kubeadm/plan";
 import type { Finding } from "../spec";
 import { fabricVmMtu } from "./mtu";
 import { kubernetesNodes } from "./nodes";
@@ -18,6 +19,8 @@ export interface LabPlan extends PlanCore {
   libvirt: LibvirtPlan;
   /** The OpenStack layer's plan: groups, rules, ports and instances. */
   openstack: OpenstackPlan;
+  /** The kubeadm layer's slice: set when Kubernetes is on and its CNI decided. */
+  kubeadm?: KubeadmPlan;
   /** The CNI release's slice: set when there is a CNI to install (a decision and nodes). */
   cniRelease?: CniReleasePlan;
 }
@@ -43,11 +46,13 @@ export function planLab(spec: LabSpec, lab: string, warnings: Finding[] = []): L
     ports: cni ? nodePorts(cni) : [],
     mtu: mtuBudget(spec, fabricMtu, nodes, cni),
   };
-  const cniRelease = planCniRelease(core);
+  const kubeadm = planKubeadm(core);
+  const cniRelease = planCniRelease(core, kubeadm);
   return {
     ...core,
     libvirt: planLibvirt(core),
     openstack: planOpenstack(core),
+    ...(kubeadm ? { kubeadm } : {}),
     ...(cniRelease ? { cniRelease } : {}),
   };
 }

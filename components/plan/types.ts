@@ -1,6 +1,6 @@
 // The lab plan's core: every value decided once from the spec (addresses, MTU budget, fabric per
-// host, node list, CNI decision, ports). The layer planners (libvirt, OpenStack) read this core;
-// validation reads the finished plan. Types only.
+// host, node list, CNI decision, ports). The layer planners (libvirt, OpenStack, kubeadm) read
+// this core; validation reads the finished plan. Types only.
 import type { VmNicPlan } from "./addresses";
 import type { MtuBudget } from "./budget";
 import type { CniDecision, PortRule } from "./cni";

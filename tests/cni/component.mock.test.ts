@@ -19,7 +19,7 @@ async function deploy(prefix: string, s: Scenario, adjust?: (r: Raw) => void, wi
   const opts = { transformations: [rec.transformation] };
   const cluster = new KubeadmCluster(
     prefix,
-    { plan, nodes: nodeOutputs(plan), privateKey: "k" },
+    { plan: plan.kubeadm!, nodes: nodeOutputs(plan), privateKey: "k" },
     opts,
   );
   const cni = new CniRelease(

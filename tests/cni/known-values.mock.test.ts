@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { allKnown, knownValues, plannedInputs } from "../../components/cni/known-values";
 import { cniValues, type Values } from "../../components/cni/values";
 import { planCniRelease, type CniReleasePlan } from "../../components/plan/cni-release";
+import { planKubeadm } from "../../components/plan/kubeadm/plan";
 import { planOf } from "../kubernetes/fixtures";
 
 /** Paths of every Output inside a value. */
@@ -35,10 +36,11 @@ function planWith(plugin: string, mode: string, unknown: number[]): CniReleasePl
     nodes[2].address = "192.168.10.102/24";
     r.kubernetes.cni = { plugin, mode };
   });
-  return planCniRelease({
+  const core = {
     ...plan,
     nodes: plan.nodes.map((n, i) => (unknown.includes(i) ? { ...n, address: undefined } : n)),
-  })!;
+  };
+  return planCniRelease(core, planKubeadm(core))!;
 }
 
 const REAL = {

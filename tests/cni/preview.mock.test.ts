@@ -17,7 +17,11 @@ describe("preview of scenario D", () => {
     await rec.install(true);
     const plan = planOf("d");
     const opts = { transformations: [rec.transformation] };
-    cluster = new KubeadmCluster("d", { plan, nodes: nodeOutputs(plan), privateKey: "k" }, opts);
+    cluster = new KubeadmCluster(
+      "d",
+      { plan: plan.kubeadm!, nodes: nodeOutputs(plan), privateKey: "k" },
+      opts,
+    );
     cni = new CniRelease(
       "cni",
       {

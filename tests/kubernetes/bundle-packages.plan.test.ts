@@ -25,8 +25,8 @@ const bundlePlan = () =>
   });
 
 describe("prerequisites from the offline bundle", () => {
-  const script = renderPrerequisites(bundlePlan(), "worker");
-  const internet = renderPrerequisites(containerd(), "worker");
+  const script = renderPrerequisites(bundlePlan().kubeadm!, "worker");
+  const internet = renderPrerequisites(containerd().kubeadm!, "worker");
 
   it("pins the rendered script (scenario D, bundle)", () => {
     assertSnapshot("prerequisites-d-worker-bundle.sh", script);

@@ -26,7 +26,7 @@ describe("scenario B: control plane behind a floating IP", () => {
   before(async () => {
     cluster = new KubeadmCluster(
       "b",
-      { plan, nodes: nodeOutputs(plan), privateKey: KEY },
+      { plan: plan.kubeadm!, nodes: nodeOutputs(plan), privateKey: KEY },
       { transformations: [rec.transformation] },
     );
     await valueOf(cluster.kubeconfig);
@@ -77,7 +77,7 @@ describe("HA: three control planes behind an endpoint", () => {
   before(async () => {
     cluster = new KubeadmCluster(
       "ha",
-      { plan, nodes: nodeOutputs(plan), privateKey: KEY },
+      { plan: plan.kubeadm!, nodes: nodeOutputs(plan), privateKey: KEY },
       { transformations: [rec.transformation] },
     );
     await valueOf(cluster.kubeconfig);
@@ -124,7 +124,11 @@ describe("refusals before anything is registered", () => {
     const plan = planOf("d");
     assert.throws(
       () =>
-        new KubeadmCluster("r1", { plan, nodes: nodeOutputs(plan).slice(0, 2), privateKey: KEY }),
+        new KubeadmCluster("r1", {
+          plan: plan.kubeadm!,
+          nodes: nodeOutputs(plan).slice(0, 2),
+          privateKey: KEY,
+        }),
       (e: Error) =>
         e.message ===
         "the nodes handed to the cluster do not match the plan; missing: k8s-worker-2",
@@ -137,7 +141,7 @@ describe("refusals before anything is registered", () => {
       n.name === "k8s-worker-1" ? { ...n, role: "control-plane" as const } : n,
     );
     assert.throws(
-      () => new KubeadmCluster("r2", { plan, nodes, privateKey: KEY }),
+      () => new KubeadmCluster("r2", { plan: plan.kubeadm!, nodes, privateKey: KEY }),
       (e: Error) =>
         e.message ===
         "the nodes handed to the cluster do not match the plan; role differs from the plan: k8s-worker-1",
@@ -165,8 +169,10 @@ describe("refusals before anything is registered", () => {
     const plan = planOf("d", (r) => {
       r.kubernetes.enabled = false;
     });
+    assert.equal(plan.kubeadm, undefined, "the plan has no kubeadm slice");
     assert.throws(
-      () => new KubeadmCluster("r4", { plan, nodes: [], privateKey: KEY }),
+      // What a caller without the slice hands over.
+      () => new KubeadmCluster("r4", { plan: plan.kubeadm!, nodes: [], privateKey: KEY }),
       (e: Error) =>
         e.message === "labfabric:kubernetes.enabled is false: there is no cluster to build",
     );

@@ -41,7 +41,7 @@ const rec = new Recorder();
 
 describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CRI-O, Flannel)", () => {
   const plan = planOf("d");
-  const layout = clusterLayout(plan, resolvedNodes(plan));
+  const layout = clusterLayout(plan.kubeadm!, resolvedNodes(plan));
   let cluster: KubeadmCluster;
 
   before(async () => {
@@ -49,7 +49,7 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
     await rec.install();
     cluster = new KubeadmCluster(
       "k8s",
-      { plan, nodes: nodeOutputs(plan), privateKey: pulumi.secret(KEY) },
+      { plan: plan.kubeadm!, nodes: nodeOutputs(plan), privateKey: pulumi.secret(KEY) },
       { transformations: [rec.transformation] },
     );
     await valueOf(cluster.kubeconfig);
@@ -74,12 +74,12 @@ describe("KubeadmCluster, scenario D (libvirt master + two OpenStack workers, CR
 
   it("runs the prerequisites of each role as root, re-run only when the script changes", () => {
     const master = rec.one("k8s-master-prerequisites").inputs;
-    const cpScript = renderPrerequisites(plan, "control-plane");
+    const cpScript = renderPrerequisites(plan.kubeadm!, "control-plane");
     assert.equal(master.create, asRoot("lab", cpScript));
     assert.equal(master.delete, asRoot("lab", renderPrerequisitesDelete()));
     assert.deepEqual(master.triggers, [contentHash(cpScript)]);
     const worker = rec.one("k8s-k8s-worker-1-prerequisites").inputs;
-    assert.equal(worker.create, asRoot("rocky", renderPrerequisites(plan, "worker")));
+    assert.equal(worker.create, asRoot("rocky", renderPrerequisites(plan.kubeadm!, "worker")));
   });
 
   it("inits the master with its config, and resets it on delete", () => {

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { formatReport } from "../../components/spec/findings";
 import type { NodeOutput } from "../../components/ssh/node-outputs";
 import { loadLab } from "../../components/load";
+import type { KubeadmPlan } from "../../components/plan/kubeadm/plan";
 import { planLab, type LabPlan } from "../../components/plan/plan";
 import { labSpecSchema } from "../../components/spec/schema";
 import { hostKeyLine, STACKS, stackRaw } from "../lab/helpers";
@@ -52,6 +53,13 @@ export function planOf(s: Scenario, adjust: (r: Raw) => void = () => {}): LabPla
   const result = loadLab(r, LABS[s]);
   if (!result.ok) assert.fail(`${LABS[s]} does not load:\n${formatReport(result.findings)}`);
   return result.plan;
+}
+
+/** The scenario's kubeadm slice (LabPlan.kubeadm): what KubeadmCluster and its renderers take. */
+export function kubeadmOf(s: Scenario, adjust: (r: Raw) => void = () => {}): KubeadmPlan {
+  const slice = planOf(s, adjust).kubeadm;
+  if (!slice) assert.fail(`${LABS[s]} has no kubeadm slice`);
+  return slice;
 }
 
 /** The user each kind of machine is reached as: cloud images' default, the lab's VM user, root. */

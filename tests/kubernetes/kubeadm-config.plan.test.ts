@@ -21,7 +21,7 @@ const JOIN = {
 
 function layoutOf(s: Scenario, adjust?: Parameters<typeof planOf>[1]) {
   const plan = planOf(s, adjust);
-  return { plan, layout: clusterLayout(plan, resolvedNodes(plan)) };
+  return { plan, layout: clusterLayout(plan.kubeadm!, resolvedNodes(plan)) };
 }
 
 const KUBELET = `apiVersion: kubelet.config.k8s.io/v1beta1
@@ -238,7 +238,10 @@ nodeRegistration:
     const nodes = resolvedNodes(plan).slice(1);
     assert.throws(
       () =>
-        clusterLayout(plan, [...nodes, { name: "stray", role: "worker", address: "192.168.10.9" }]),
+        clusterLayout(plan.kubeadm!, [
+          ...nodes,
+          { name: "stray", role: "worker", address: "192.168.10.9" },
+        ]),
       {
         message:
           "the nodes handed to the cluster do not match the plan; missing: k8s-ctr; not in the plan: stray",

@@ -28,7 +28,7 @@ import {
 import { asRoot, shq, writeFile } from "../../components/shared/shell";
 import { renderProofScript } from "../../components/cni/proof-script";
 import { proofPlan } from "../../components/cni/slice";
-import { planOf, resolvedNodes, type Scenario } from "./fixtures";
+import { kubeadmOf, planOf, resolvedNodes, type Scenario } from "./fixtures";
 import { assertSnapshot } from "./snapshot";
 
 const HAS_SHELLCHECK = spawnSync("shellcheck", ["--version"]).status === 0;
@@ -47,15 +47,16 @@ function checkShell(name: string, text: string): void {
 
 function allScripts(s: Scenario): Record<string, string> {
   const plan = planOf(s);
-  const layout = clusterLayout(plan, resolvedNodes(plan));
+  const slice = plan.kubeadm!;
+  const layout = clusterLayout(slice, resolvedNodes(plan));
   const first = layout.firstControlPlane.name;
   const worker = layout.nodes.find((n) => n.role === "worker")!.name;
   return {
-    "prereq-cp": renderPrerequisites(plan, "control-plane"),
-    "prereq-worker": renderPrerequisites(plan, "worker"),
-    "prereq-worker-open": renderPrerequisites(plan, "worker", { firewalld: "open" }),
+    "prereq-cp": renderPrerequisites(slice, "control-plane"),
+    "prereq-worker": renderPrerequisites(slice, "worker"),
+    "prereq-worker-open": renderPrerequisites({ ...slice, firewalld: "open" }, "worker"),
     "prereq-delete": renderPrerequisitesDelete(),
-    init: renderInitScript(plan.spec.kubernetes.version, first, renderInitConfig(layout)),
+    init: renderInitScript(slice.version, first, renderInitConfig(layout)),
     join: renderJoinScript(worker, renderJoinConfig(layout, worker, JOIN_PLACEHOLDERS)),
     reset: renderResetScript(worker),
     token: renderJoinTokenScript(true),
@@ -100,7 +101,7 @@ describe("node scripts are valid POSIX sh", () => {
 });
 
 describe("prerequisites", () => {
-  const d = planOf("d");
+  const d = kubeadmOf("d");
   const worker = renderPrerequisites(d, "worker");
 
   it("pins scenario D's worker prerequisites (CRI-O, Flannel VXLAN)", () => {
@@ -135,9 +136,9 @@ describe("prerequisites", () => {
   });
 
   it("with firewalld kept, opens exactly the planned ports of the role (scenario B, Calico IPIP)", () => {
-    const b = planOf("b");
+    const b = kubeadmOf("b");
     const rules = (role: "control-plane" | "worker") =>
-      renderPrerequisites(b, role, { firewalld: "open" })
+      renderPrerequisites({ ...b, firewalld: "open" }, role)
         .split("\n")
         .filter((l) => l.includes("firewall-cmd"))
         .map((l) => l.trim());
@@ -186,7 +187,7 @@ describe("prerequisites", () => {
     );
     assert.match(worker, /^systemctl enable --now crio$/m);
 
-    const b = renderPrerequisites(planOf("b"), "worker");
+    const b = renderPrerequisites(kubeadmOf("b"), "worker");
     assert.ok(
       b.includes("'baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable'"),
     );
@@ -196,7 +197,7 @@ describe("prerequisites", () => {
     assert.doesNotMatch(b, /cri-o/);
 
     const k130 = renderPrerequisites(
-      planOf("c", (r) => void (r.kubernetes.version = "1.30")),
+      kubeadmOf("c", (r) => void (r.kubernetes.version = "1.30")),
       "worker",
     );
     assert.ok(k130.includes("https://pkgs.k8s.io/core:/stable:/v1.30/deb/"));
@@ -205,12 +206,12 @@ describe("prerequisites", () => {
   it("loads the CNI's kernel modules: ipip (Calico IPIP), vxlan (Cilium/Flannel VXLAN), geneve", () => {
     const modules = (text: string) =>
       [...text.matchAll(/^modprobe '([a-z]+)'$/gm)].map((m) => m[1]);
-    assert.deepEqual(modules(renderPrerequisites(planOf("b"), "worker")), ["ipip"]);
-    assert.deepEqual(modules(renderPrerequisites(planOf("c"), "worker")), ["vxlan"]);
+    assert.deepEqual(modules(renderPrerequisites(kubeadmOf("b"), "worker")), ["ipip"]);
+    assert.deepEqual(modules(renderPrerequisites(kubeadmOf("c"), "worker")), ["vxlan"]);
     assert.deepEqual(modules(worker), ["vxlan"]);
-    const geneve = planOf("c", (r) => void (r.kubernetes.cni.mode = "tunnel-geneve"));
+    const geneve = kubeadmOf("c", (r) => void (r.kubernetes.cni.mode = "tunnel-geneve"));
     assert.deepEqual(modules(renderPrerequisites(geneve, "worker")), ["geneve"]);
-    const hostGw = planOf("c", (r) => {
+    const hostGw = kubeadmOf("c", (r) => {
       const nodes = r.kubernetes.nodes as { ssh: { address: string }; address: string }[];
       nodes[2].ssh.address = "192.168.10.102";
       nodes[2].address = "192.168.10.102/24"; // host-gw needs one L2 segment
@@ -231,7 +232,7 @@ describe("prerequisites", () => {
 
 describe("init, join, token and registration", () => {
   const plan = planOf("d");
-  const layout = clusterLayout(plan, resolvedNodes(plan));
+  const layout = clusterLayout(plan.kubeadm!, resolvedNodes(plan));
   const init = renderInitScript("1.32", "master", renderInitConfig(layout));
   const join = renderJoinScript(
     "k8s-worker-1",

@@ -127,6 +127,7 @@ describe("every decision of the plan is made in one place", () => {
     "planHostFabric",
     "planLibvirt",
     "planOpenstack",
+    "planKubeadm",
     "nodePorts",
     "planCniRelease",
   ]) {
