@@ -239,19 +239,23 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const nodeLayout = pulumi
           .all([firstResolved, resolved.get(n.name)!])
           .apply(([f, r]) => joinLayout(plan, f, r));
-        const joinScript = pulumi
+        // The config (token, CA hash) goes on stdin, secret: the provider prints a failed
+        // step's command line, so the script carries nothing secret (see renderJoinScript).
+        const joinScript = renderJoinScript(n.name);
+        const joinConfig = pulumi
           .all([nodeLayout, this.joinSecrets!])
-          .apply(([l, s]) => renderJoinScript(n.name, renderJoinConfig(l, n.name, s)));
-        // The token rotates; the hash of the script with stand-ins does not. A rotated token
+          .apply(([l, s]) => renderJoinConfig(l, n.name, s));
+        // The token rotates; the hash of the config with stand-ins does not. A rotated token
         // re-runs the (guarded) join in place; a new CA (re-initialised cluster) replaces it.
         const joinHash = nodeLayout.apply((l) =>
-          contentHash(renderJoinScript(n.name, renderJoinConfig(l, n.name, JOIN_PLACEHOLDERS))),
+          contentHash(joinScript, renderJoinConfig(l, n.name, JOIN_PLACEHOLDERS)),
         );
         const join = new command.remote.Command(
           `${name}-${n.name}-join`,
           {
             connection: this.connections[n.name],
-            create: joinScript.apply((s) => asRoot(n.ssh.user, s)),
+            create: asRoot(n.ssh.user, joinScript),
+            stdin: joinConfig,
             delete: asRoot(n.ssh.user, renderResetScript(n.name)),
             triggers: [joinHash, caCertHash!],
           },

@@ -184,14 +184,80 @@ export function renderInitScript(minor: string, nodeName: string, config: string
   ]);
 }
 
-/** `kubeadm join` on a worker or extra control plane, once: guarded by kubelet.conf. */
-export function renderJoinScript(nodeName: string, config: string): string {
+/**
+ * `kubeadm join` on a worker or extra control plane, once: guarded by kubelet.conf. The join
+ * configuration (bootstrap token, CA hash, certificate key) arrives on standard input (the
+ * step's secret `stdin`), never in the script: the command provider repeats a failed step's
+ * whole command line in its error, which the engine prints and keeps in state. kubeadm's output
+ * is shown as it runs; when it fails, the step names the node and repeats kubeadm's own error
+ * (joinWithReport), and resets what the partial join left so the next `up` starts clean.
+ */
+export function renderJoinScript(nodeName: string): string {
+  const tmp = shq(`${JOIN_CONFIG}.labfabric-tmp`);
   return script(`kubeadm join of ${nodeName}`, [
     `if [ -f ${shq(KUBELET_CONF)} ]; then\n  echo ${shq(`labfabric: ${nodeName} has already joined (${KUBELET_CONF} exists)`)}\n  exit 0\nfi`,
-    writeFile(JOIN_CONFIG, config, "0600"),
-    `kubeadm join --config ${shq(JOIN_CONFIG)}`,
+    [
+      "# The join configuration, from standard input, readable by root only",
+      `mkdir -p "$(dirname ${shq(JOIN_CONFIG)})"`,
+      `(umask 077 && cat > ${tmp})`,
+      `grep -q '^kind: JoinConfiguration$' ${tmp} || { rm -f ${tmp}; ${fail(`no JoinConfiguration for ${nodeName} on standard input`)}; }`,
+      `chmod 0600 ${tmp}`,
+      `mv -f ${tmp} ${shq(JOIN_CONFIG)}`,
+    ].join("\n"),
+    joinWithReport(nodeName),
   ]);
 }
+
+/**
+ * Run `kubeadm join`, its output shown as it runs and kept (POSIX sh has no pipefail: the
+ * status goes through a file). On failure: the node named with kubeadm's own error, then the
+ * partial join reset (kubeadm reset, the CNI state and the join config, as renderResetScript)
+ * unless the node held kubeadm's files before this join: those belong to another installation
+ * or an interrupted run, and resetting a node that may serve another cluster is the operator's
+ * call, so the report says so and leaves them.
+ */
+function joinWithReport(nodeName: string): string {
+  const reset = [
+    "kubeadm reset -f",
+    "rm -rf /etc/cni/net.d/* /var/lib/cni/*",
+    `rm -f ${shq(JOIN_CONFIG)}`,
+  ];
+  return [
+    "# kubeadm join; on failure the node and kubeadm's own error are reported, and what this",
+    "# join left is reset so that the next run starts clean",
+    "held=''",
+    `for f in ${JOIN_WRITES.map(shq).join(" ")}; do`,
+    '  if [ -e "$f" ]; then held="$held $f"; fi',
+    "done",
+    "log=$(mktemp) && status=$(mktemp)",
+    'trap \'rm -f "$log" "$status"\' EXIT',
+    `{ kubeadm join --config ${shq(JOIN_CONFIG)} 2>&1 && echo 0 > "$status" || echo "$?" > "$status"; } | tee "$log"`,
+    'rc=$(cat "$status")',
+    'if [ "$rc" != 0 ]; then',
+    `  err=$(awk '/^To see the stack trace/ { exit } p || /^error/ { p = 1; print }' "$log")`,
+    `  [ -n "$err" ] || err=$(tail -n ${JOIN_ERROR_TAIL_LINES} "$log")`,
+    `  printf '%s\\n' ${shq(`labfabric: join of ${nodeName} failed (kubeadm join exited `)}"$rc): $err" >&2`,
+    '  if [ -n "$held" ]; then',
+    `    echo ${shq(`labfabric: ${nodeName} held kubeadm's files before this join (left as they are):`)}"$held" >&2`,
+    `    echo ${shq(`labfabric: if ${nodeName} serves no other cluster, run kubeadm reset -f on it, then pulumi up again`)} >&2`,
+    "  else",
+    ...reset.map((l) => `    ${l} >/dev/null 2>&1 || true`),
+    `    echo ${shq(`labfabric: what the join left on ${nodeName} was reset (kubeadm reset); fix the cause and run pulumi up again`)} >&2`,
+    "  fi",
+    "  exit 1",
+    "fi",
+  ].join("\n");
+}
+
+/** Lines a failed join repeats from kubeadm's output when kubeadm printed no "error" line. */
+const JOIN_ERROR_TAIL_LINES = 10;
+
+/** Files `kubeadm join` writes on a node; any of them before a join means kubeadm state. */
+const JOIN_WRITES = [
+  "/etc/kubernetes/bootstrap-kubelet.conf",
+  "/etc/kubernetes/pki/ca.crt",
+  "/var/lib/kubelet/config.yaml",
+];
 
 /** `kubeadm reset`: the delete of init and join. */
 export function renderResetScript(nodeName: string): string {

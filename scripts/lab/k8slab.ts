@@ -256,13 +256,15 @@ export function k8sLabPulumi(ctx: K8sLabContext, args: string[], echo = false) {
   });
 }
 
-export function k8sLabUp(ctx: K8sLabContext, echo = true): void {
+/** `pulumi up` of the lab; returns the engine's output unless it was echoed. */
+export function k8sLabUp(ctx: K8sLabContext, echo = true): string {
   writeFileSync(join(ctx.dir, "bundle-path"), `${ctx.bundle}\n`);
-  mustPulumi(
+  const r = mustPulumi(
     ctx.env,
     ["up", "--yes", "--skip-preview", "--stack", K8S_LAB.stack, "--config-file", ctx.configFile],
     { echo, timeoutMs: PULUMI_TIMEOUT_MS },
   );
+  return `${r.stdout}\n${r.stderr}`;
 }
 
 /** The stack's kubeconfig output (a secret) in a 0600 file of the lab's directory. */

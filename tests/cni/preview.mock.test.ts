@@ -57,10 +57,10 @@ describe("preview of scenario D", () => {
     ]);
   });
 
-  it("leaves what only the control plane knows unknown: join scripts, kubeconfig", () => {
+  it("leaves what only the control plane knows unknown: join configs, kubeconfig", () => {
     const unknown = (v: unknown) =>
       (reveal(v) as { __pulumiUnknown?: boolean } | undefined)?.__pulumiUnknown === true;
-    assert.ok(unknown(rec.one("d-k8s-worker-1-join").inputs.create));
+    assert.ok(unknown(rec.one("d-k8s-worker-1-join").inputs.stdin));
     assert.ok(unknown(rec.one("d-provider").inputs.kubeconfig));
   });
 
@@ -69,5 +69,6 @@ describe("preview of scenario D", () => {
     assert.equal(values.podCidr, "10.244.0.0/16");
     assert.match(String(rec.one("d-init").inputs.create), /kubeadm init --config/);
     assert.match(String(rec.one("d-master-prerequisites").inputs.create), /swapoff -a/);
+    assert.match(String(rec.one("d-k8s-worker-1-join").inputs.create), /kubeadm join --config/);
   });
 });

@@ -7,12 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  clusterLayout,
-  JOIN_PLACEHOLDERS,
-  renderInitConfig,
-  renderJoinConfig,
-} from "../../components/kubernetes/kubeadm-config";
+import { clusterLayout, renderInitConfig } from "../../components/kubernetes/kubeadm-config";
 import {
   renderInitScript,
   renderJoinScript,
@@ -57,7 +52,7 @@ function allScripts(s: Scenario): Record<string, string> {
     "prereq-worker-open": renderPrerequisites({ ...slice, firewalld: "open" }, "worker"),
     "prereq-delete": renderPrerequisitesDelete(),
     init: renderInitScript(slice.version, first, renderInitConfig(layout)),
-    join: renderJoinScript(worker, renderJoinConfig(layout, worker, JOIN_PLACEHOLDERS)),
+    join: renderJoinScript(worker),
     reset: renderResetScript(worker),
     token: renderJoinTokenScript(true),
     "token-delete": renderJoinTokenDelete(),
@@ -234,10 +229,7 @@ describe("init, join, token and registration", () => {
   const plan = planOf("d");
   const layout = clusterLayout(plan.kubeadm!, resolvedNodes(plan));
   const init = renderInitScript("1.32", "master", renderInitConfig(layout));
-  const join = renderJoinScript(
-    "k8s-worker-1",
-    renderJoinConfig(layout, "k8s-worker-1", JOIN_PLACEHOLDERS),
-  );
+  const join = renderJoinScript("k8s-worker-1");
 
   it("pins scenario D's init and join scripts", () => {
     assertSnapshot("init-d-master.sh", init);
@@ -261,10 +253,15 @@ describe("init, join, token and registration", () => {
     assert.ok(init.indexOf("admin.conf") < init.indexOf("kubeadm init --config"));
   });
 
-  it("join runs once (kubelet.conf guard) with a config file readable by root only", () => {
+  it("join runs once (kubelet.conf guard) with its config from stdin, readable by root only", () => {
     assert.match(join, /^if \[ -f '\/etc\/kubernetes\/kubelet.conf' \]; then$/m);
+    assert.match(
+      join,
+      /^\(umask 077 && cat > '\/etc\/labfabric\/kubeadm\/join.yaml.labfabric-tmp'\)$/m,
+    );
     assert.match(join, /^chmod 0600 '\/etc\/labfabric\/kubeadm\/join.yaml.labfabric-tmp'$/m);
-    assert.match(join, /^kubeadm join --config '\/etc\/labfabric\/kubeadm\/join.yaml'$/m);
+    assert.match(join, /^\{ kubeadm join --config '\/etc\/labfabric\/kubeadm\/join.yaml' 2>&1 /m);
+    assert.doesNotMatch(join, /token|caCertHashes|certificateKey/);
   });
 
   it("reset undoes init and join, and clears the CNI configuration kubeadm leaves", () => {
