@@ -3,13 +3,15 @@
 # (npm's `prelab`, `pretest` and `prebench` hooks run this; it can also be run by hand):
 #   - Debian packages, only those dpkg-query reports missing (a prepared machine pays one
 #     dpkg-query call): kernel networking tools (namespaces, bridges, VXLAN, iptables/nftables),
-#     an SSH server for the simulated hosts, iperf3 for benchmarks; libvirt 9.0 + QEMU (one
-#     libvirtd per dry-lab host, TCG guests), the offline image build (mmdebstrap, mkfs, syslinux,
-#     mtools) and what the libvirt provider runs where pulumi runs (genisoimage for cloud-init
-#     disks, xsltproc for network stylesheets); containerd and runc (the offline Kubernetes
-#     bundle's runtime, scripts/kubernetes-bundle), busybox-static (its Flannel images' `cp`) and
-#     gcc (its static pause); what tests call besides: python3 with PyYAML (cloud-init documents
-#     parsed as cloud-init does), shellcheck (rendered node scripts), git (repository copies);
+#     an SSH server for the simulated hosts, iperf3 and GNU time (bench's /usr/bin/time) for
+#     benchmarks; libvirt 9.0 + QEMU (one libvirtd per dry-lab host, TCG guests), the offline
+#     image build (mmdebstrap, mkfs, syslinux, mtools) and what the libvirt provider runs where
+#     pulumi runs (genisoimage for cloud-init disks, xsltproc for network stylesheets);
+#     containerd and runc (the offline Kubernetes bundle's runtime, scripts/kubernetes-bundle),
+#     busybox-static (its Flannel images' `cp`), gcc (its static pause) and curl (its image build
+#     waits for crane's loopback registry); what tests call besides: python3 with PyYAML
+#     (cloud-init documents parsed as cloud-init does), shellcheck (rendered node scripts), git
+#     (repository copies);
 #   - the npm packages from package-lock.json (`npm ci`), when node_modules is missing or older
 #     than the lock file.
 # The Pulumi toolchain is the lab's own first step (toolchain/ensure.sh: found, downloaded or
@@ -19,8 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 who="setup${1:+ ($1)}"
-packages=(iproute2 iptables nftables iputils-ping openssh-server openssh-client iperf3 procps kmod
-  ca-certificates git tar
+packages=(iproute2 iptables nftables iputils-ping openssh-server openssh-client iperf3 time procps
+  kmod ca-certificates git tar curl
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils genisoimage xsltproc
   mmdebstrap dosfstools e2fsprogs fdisk mtools syslinux syslinux-common util-linux dnsmasq-base
   containerd runc busybox-static gcc libc6-dev
