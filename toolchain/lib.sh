@@ -9,9 +9,19 @@ die() {
   exit 1
 }
 
+# The oldest Go that builds the pinned modules (their go.mod says `go 1.25.11`; GOTOOLCHAIN=local
+# below forbids fetching a newer one).
+GO_MIN=1.25.11
+
 # go_env: the Go environment for builds; caches are reused across runs, nothing lands in the repo.
 go_env() {
-  command -v go >/dev/null 2>&1 || die "go is required to build the toolchain (Debian: golang-go, or go.dev)"
+  # The pinned pulumi modules declare `go 1.25.11`; Debian 12's golang-go is 1.19, too old.
+  command -v go >/dev/null 2>&1 || die "Go 1.25.11 or later is required to build the toolchain (go.dev/dl; Debian 12's golang-go is too old)"
+  local have
+  have=$(go env GOVERSION 2>/dev/null)
+  have=${have#go}
+  [ "$(printf '%s\n%s\n' "$GO_MIN" "$have" | sort -V | head -n1)" = "$GO_MIN" ] ||
+    die "Go $GO_MIN or later is required to build the toolchain; $(command -v go) is $have (go.dev/dl)"
   export GOPATH="${GOPATH:-$CACHE/go}"
   export GOMODCACHE="${GOMODCACHE:-$GOPATH/pkg/mod}"
   export GOCACHE="${GOCACHE:-$CACHE/go-build}"
