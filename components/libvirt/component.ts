@@ -284,8 +284,16 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       ]),
     );
 
+    // One volume operation at a time on the host, every cloud-init disk before any domain: 0.8.3
+    // reads a CloudInitDisk back right after uploading it, and its libvirt client (go-libvirt)
+    // can lose that download (0 bytes: "error while retrieving remote ISO: corrupted-image:
+    // EOF") or hang the host's whole connection on a stray stream packet; both showed in the dry
+    // labs only while other calls ran on the same connection (root volumes, booting domains).
+    let previous: pulumi.Resource | undefined = images.get(host.vms[0]?.imageKey ?? "");
+    let isosDone: (last: pulumi.Resource) => void = () => {};
+    const isos = new Promise<pulumi.Resource>((r) => (isosDone = r));
     for (const vm of host.vms) {
-      this.buildVm(name, host, vm, {
+      previous = this.buildVm(name, host, vm, {
         child,
         pool,
         base: images.get(vm.imageKey)!,
@@ -294,9 +302,12 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         fabric,
         vmSsh: args.vmSsh ?? "via-host",
         hostConnection: args.hostConnection,
+        after: previous ? [previous] : [],
+        isos,
       });
       yield;
     }
+    if (previous) isosDone(previous);
   }
 
   /**
@@ -345,8 +356,12 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       fabric: pulumi.Resource[];
       vmSsh: "via-host" | "direct";
       hostConnection: LibvirtLayerArgs["hostConnection"];
+      /** The host's previous volume operation: this VM's volumes come after it. */
+      after: pulumi.Resource[];
+      /** Resolves with the host's last cloud-init disk: domains start after every upload. */
+      isos: Promise<pulumi.Resource>;
     },
-  ) {
+  ): pulumi.Resource {
     const root = new libvirt.Volume(
       `${name}-${vm.name}-root`,
       {
@@ -356,7 +371,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         baseVolumeId: ctx.base.id,
         size: vm.diskBytes,
       },
-      ctx.child(),
+      ctx.child({ dependsOn: ctx.after }),
     );
     const cloudInit = new libvirt.CloudInitDisk(
       `${name}-${vm.name}-cloudinit`,
@@ -367,7 +382,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         metaData: vm.cloudInit.metaData,
         networkConfig: vm.cloudInit.networkConfig,
       },
-      ctx.child(),
+      ctx.child({ dependsOn: [root] }),
     );
     const dhcpHost = this.dhcpHostStep(name, host, vm, ctx.hostConnection);
     const domain = new libvirt.Domain(
@@ -383,6 +398,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
           ...vm.nics.flatMap((nic) => ctx.bridgeNetworks.get(nic.network) ?? []),
           // The reservation is in the network before the VM asks for its lease.
           ...(dhcpHost ? [dhcpHost] : []),
+          ctx.isos,
         ],
         customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
       }),
@@ -391,7 +407,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     // Known at preview (the name is an input) and still ordered after the domain.
     const addresses = domain.name.apply(() => ({ ...vm.addresses }));
     this.vms.push({ host: vm.host, name: vm.name, role: vm.role, addresses });
-    if (vm.role === "none") return;
+    if (vm.role === "none") return cloudInit;
     const ssh: Omit<SshTarget, "address"> = {
       port: VM_SSH_PORT,
       user: this.plan.vmUser,
@@ -418,5 +434,6 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       ssh,
       mtu: this.plan.mtu,
     });
+    return cloudInit;
   }
 }

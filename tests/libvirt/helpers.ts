@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { formatReport } from "../../components/spec/findings";
 import { loadLab } from "../../components/load";
 import { type LabPlan } from "../../components/plan/plan";
@@ -211,4 +212,27 @@ export function allStrings(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(allStrings);
   if (value && typeof value === "object") return Object.values(value).flatMap(allStrings);
   return [];
+}
+
+/**
+ * Records, from now on, the names of the resources each registration depends on (what the
+ * engine would keep in the state), by resource name.
+ */
+export function recordDependencies(): Map<string, string[]> {
+  const deps = new Map<string, string[]>();
+  const proto = MockMonitor.prototype as unknown as {
+    registerResource: (
+      req: { getName(): string; getDependenciesList(): string[] },
+      cb: unknown,
+    ) => Promise<void>;
+  };
+  const original = proto.registerResource;
+  proto.registerResource = function (this: unknown, req, cb) {
+    deps.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+    );
+    return original.call(this, req, cb);
+  };
+  return deps;
 }
