@@ -100,6 +100,7 @@ export async function deployLab(
         plan: plan.libvirt,
         fabric,
         hostKeys: hosts.keys,
+        hostConnection: (host) => hosts.connection(host, `the DHCP host entries of ${host}'s VMs`),
         liveChecks: live.hosts,
         paced: true,
       });

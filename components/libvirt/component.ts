@@ -5,11 +5,13 @@
 // reached here, so the layer only checks its own argument.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeOutput } from "../ssh";
+import type { Connection, NodeOutput } from "../ssh";
 import type { Role } from "../spec";
 import type { SshTarget } from "../ssh";
+import { renderDhcpHostStep } from "./dhcp-host";
 import { domainArgs } from "./domain-args";
 import { memoryOverHost, missingImages } from "./images";
 import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
@@ -22,7 +24,7 @@ import {
 import { knownHostsFileOf } from "./known-hosts";
 import { sliceProblems } from "./slice";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
-import { runSteps } from "../shared";
+import { asRoot, runSteps } from "../shared";
 
 export interface LibvirtLayerArgs {
   /** The lab plan's libvirt slice (LabPlan.libvirt). */
@@ -62,6 +64,13 @@ export interface LibvirtLayerArgs {
    * routed to where `pulumi` runs.
    */
   vmSsh?: "via-host" | "direct";
+  /**
+   * The SSH connection of a bare-metal host by name (built once per host, e.g. hostAccess'
+   * `connection`), asked for only when the host needs a remote step of the layer: the DHCP host
+   * entries of its VMs on adopted networks (`LibvirtVmPlan.hostReservations`). A lab with such
+   * a VM and no `hostConnection` is refused.
+   */
+  hostConnection?: (host: string) => pulumi.Input<Connection>;
   /**
    * Register in steps, one VM per turn of the event loop (deployLab sets it): the resources of
    * a large lab complete as they go instead of all being in flight at once. `ready` resolves
@@ -275,8 +284,16 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       ]),
     );
 
+    // One volume operation at a time on the host, every cloud-init disk before any domain: 0.8.3
+    // reads a CloudInitDisk back right after uploading it, and its libvirt client (go-libvirt)
+    // can lose that download (0 bytes: "error while retrieving remote ISO: corrupted-image:
+    // EOF") or hang the host's whole connection on a stray stream packet; both showed in the dry
+    // labs only while other calls ran on the same connection (root volumes, booting domains).
+    let previous: pulumi.Resource | undefined = images.get(host.vms[0]?.imageKey ?? "");
+    let isosDone: (last: pulumi.Resource) => void = () => {};
+    const isos = new Promise<pulumi.Resource>((r) => (isosDone = r));
     for (const vm of host.vms) {
-      this.buildVm(name, host, vm, {
+      previous = this.buildVm(name, host, vm, {
         child,
         pool,
         base: images.get(vm.imageKey)!,
@@ -284,9 +301,46 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         bridgeNetworks,
         fabric,
         vmSsh: args.vmSsh ?? "via-host",
+        hostConnection: args.hostConnection,
+        after: previous ? [previous] : [],
+        isos,
       });
       yield;
     }
+    if (previous) isosDone(previous);
+  }
+
+  /**
+   * The VM's DHCP host entries on adopted networks, as labfabric's own step on its host; the
+   * domain waits for it, and destroy removes exactly these entries after the domain is gone.
+   */
+  private dhcpHostStep(
+    name: string,
+    host: LibvirtHostPlan,
+    vm: LibvirtVmPlan,
+    hostConnection: LibvirtLayerArgs["hostConnection"],
+  ): command.remote.Command | undefined {
+    if (vm.hostReservations.length === 0) return undefined;
+    if (!hostConnection) {
+      throw new pulumi.ResourceError(
+        `LibvirtLayer args.hostConnection is missing: VM ${vm.name} is on an adopted network, whose DHCP host entry labfabric adds over SSH on ${host.host}`,
+        this,
+      );
+    }
+    const step = renderDhcpHostStep(vm.hostReservations);
+    return new command.remote.Command(
+      `${name}-${vm.name}-dhcp-host`,
+      {
+        connection: pulumi.secret(hostConnection(host.host)),
+        create: asRoot(host.ssh.user, step.create),
+        delete: asRoot(host.ssh.user, step.delete),
+        // A changed entry replaces the step: the old entry goes before the new one is added.
+        triggers: [step.hash],
+        addPreviousOutputInEnv: false,
+        logging: "stdoutAndStderr",
+      },
+      { parent: this, deleteBeforeReplace: true },
+    );
   }
 
   private buildVm(
@@ -301,8 +355,13 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       bridgeNetworks: ReadonlyMap<string, libvirt.Network>;
       fabric: pulumi.Resource[];
       vmSsh: "via-host" | "direct";
+      hostConnection: LibvirtLayerArgs["hostConnection"];
+      /** The host's previous volume operation: this VM's volumes come after it. */
+      after: pulumi.Resource[];
+      /** Resolves with the host's last cloud-init disk: domains start after every upload. */
+      isos: Promise<pulumi.Resource>;
     },
-  ) {
+  ): pulumi.Resource {
     const root = new libvirt.Volume(
       `${name}-${vm.name}-root`,
       {
@@ -312,7 +371,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         baseVolumeId: ctx.base.id,
         size: vm.diskBytes,
       },
-      ctx.child(),
+      ctx.child({ dependsOn: ctx.after }),
     );
     const cloudInit = new libvirt.CloudInitDisk(
       `${name}-${vm.name}-cloudinit`,
@@ -323,8 +382,9 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         metaData: vm.cloudInit.metaData,
         networkConfig: vm.cloudInit.networkConfig,
       },
-      ctx.child(),
+      ctx.child({ dependsOn: [root] }),
     );
+    const dhcpHost = this.dhcpHostStep(name, host, vm, ctx.hostConnection);
     const domain = new libvirt.Domain(
       `${name}-${vm.name}`,
       domainArgs(this.plan, vm, {
@@ -336,6 +396,9 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         dependsOn: [
           ...ctx.fabric,
           ...vm.nics.flatMap((nic) => ctx.bridgeNetworks.get(nic.network) ?? []),
+          // The reservation is in the network before the VM asks for its lease.
+          ...(dhcpHost ? [dhcpHost] : []),
+          ctx.isos,
         ],
         customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
       }),
@@ -344,7 +407,7 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     // Known at preview (the name is an input) and still ordered after the domain.
     const addresses = domain.name.apply(() => ({ ...vm.addresses }));
     this.vms.push({ host: vm.host, name: vm.name, role: vm.role, addresses });
-    if (vm.role === "none") return;
+    if (vm.role === "none") return cloudInit;
     const ssh: Omit<SshTarget, "address"> = {
       port: VM_SSH_PORT,
       user: this.plan.vmUser,
@@ -371,5 +434,6 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       ssh,
       mtu: this.plan.mtu,
     });
+    return cloudInit;
   }
 }

@@ -37,12 +37,15 @@ export function domainArgs(
           ? { networkName: nic.libvirtNetwork }
           : { networkId: refs.networkIds.get(nic.network)! }),
       mac: nic.mac,
-      // On a network with libvirt DHCP, the address IS the reservation (0.8 adds the MAC -> IP
-      // host entry when it creates the domain), and waiting for the lease means the domain is
-      // done once the VM booted and took it. Bridge-mode networks have no DHCP: the address is
-      // static in cloud-init, and listing it here would make every later update try (and fail)
-      // to add a DHCP host entry to a network without DHCP.
-      ...(nic.dhcp
+      // On a DHCP network labfabric created, the address IS the reservation (0.8 adds the
+      // MAC -> IP host entry when it creates the domain; it goes with the network), and waiting
+      // for the lease means the domain is done once the VM booted and took it. On an adopted
+      // network labfabric's own step holds the entry (plan.ts reservationOwner): neither
+      // `addresses` nor `waitForLease` here, or 0.8 would add (or rewrite) the entry itself and
+      // leave it behind on destroy. Bridge-mode networks have no DHCP: the address is static in
+      // cloud-init, and listing it here would make every later update try (and fail) to add a
+      // DHCP host entry to a network without DHCP.
+      ...(nic.reservation === "domain"
         ? { addresses: [nic.address.split("/")[0]], hostname: vm.name, waitForLease: true }
         : {}),
     })),

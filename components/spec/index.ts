@@ -4,3 +4,5 @@ export * from "./defaults";
 export * from "./findings";
 export * from "./schema";
 export * from "./stack-file";
+/** The value patterns, for a second check where a value enters a script or XML. */
+export * as patterns from "./patterns";

@@ -23,6 +23,7 @@ import {
   ofType,
   PRIVATE_KEY_MARKER,
   PUBLIC_KEY,
+  recordDependencies,
   recordRegistrations,
   settle,
   STACK_A,
@@ -43,8 +44,10 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
   let layer: LibvirtLayer;
   let knownHosts: string;
 
+  let deps: Map<string, string[]>;
   before(async () => {
     registered = await recordRegistrations(false);
+    deps = recordDependencies();
     // As shipped, plus the lab's public key and host1's pinned host key.
     plan = loadScenario(STACK_A, (raw) => {
       raw.sshPublicKey = PUBLIC_KEY;
@@ -182,6 +185,25 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
       }
     }
     assert.equal(ofType(registered, FABRIC_TYPE).length, 2);
+  });
+
+  it("runs a host's volume operations one at a time, and its domains after its last cloud-init disk", () => {
+    // 0.8.3 reads a cloud-init disk back right after the upload, and its libvirt client can lose
+    // that download or hang the connection while other calls run on it (component.ts).
+    for (const [host, vms] of [
+      ["host1", ["master-0", "master-1", "worker-0"]],
+      ["host2", ["master-2", "worker-1", "worker-2"]],
+    ] as const) {
+      const on = (r: string) => deps.get(r) ?? [];
+      assert.ok(on(`libvirt-${vms[0]}-root`).includes(`libvirt-${host}-rocky9-image`));
+      vms.forEach((vm, i) => {
+        assert.ok(on(`libvirt-${vm}-cloudinit`).includes(`libvirt-${vm}-root`), vm);
+        if (i > 0) {
+          assert.ok(on(`libvirt-${vm}-root`).includes(`libvirt-${vms[i - 1]}-cloudinit`), vm);
+        }
+        assert.ok(on(`libvirt-${vm}`).includes(`libvirt-${vms[2]}-cloudinit`), `${vm} domain`);
+      });
+    }
   });
 
   it("hands every VM on as a Kubernetes node: planned address, ssh via its host, VM MTU", async () => {

@@ -9,11 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
+import { renderDhcpHostStep } from "../../components/libvirt/dhcp-host";
+import { asRoot } from "../../components/shared";
 import {
   allStrings,
   assertProvidersPerHost,
   byName,
+  connectionStandIn,
   countByType,
+  doneIndex,
   fabricDoneIndex,
   fabricStandIn,
   indexOf,
@@ -213,23 +217,51 @@ describe("scenario D with a VM on the adopted network and a pool to create (mock
     const layer = new LibvirtLayer("adopt", {
       plan: plan.libvirt,
       knownHostsFile: join(tmpdir(), "lf-kh"),
+      hostConnection: connectionStandIn,
     });
     await settle(layer);
   });
 
-  it("attaches by network name (no resource) and still reserves the address", () => {
+  it("attaches by network name (no resource); the domain carries no reservation there", () => {
     assert.deepEqual(byName(registered, "adopt-jump").inputs.networkInterfaces, [
       {
         networkName: "openstack-nat",
         mac: (byName(registered, "adopt-jump").inputs.networkInterfaces as { mac: string }[])[0]
           .mac,
-        addresses: ["192.168.100.50"],
-        hostname: "jump",
-        waitForLease: true,
       },
     ]);
     assert.equal(ofType(registered, T.network).length, 1, "still only k8snat");
     assert.equal(ofType(registered, T.provider).length, 2, "openstack-host now has a VM");
+  });
+
+  it("reserves the address with its own step on openstack-host, before the domain boots", () => {
+    const step = byName(registered, "adopt-jump-dhcp-host");
+    const mac = (byName(registered, "adopt-jump").inputs.networkInterfaces as { mac: string }[])[0]
+      .mac;
+    const expected = renderDhcpHostStep([
+      { network: "openstack-nat", mac, name: "jump", address: "192.168.100.50" },
+    ]);
+    assert.deepEqual(
+      {
+        connection: (step.inputs.connection as { value: unknown }).value,
+        create: step.inputs.create,
+        delete: step.inputs.delete,
+        triggers: step.inputs.triggers,
+      },
+      {
+        // a secret; the command SDK's own dial defaults filled in
+        connection: {
+          ...connectionStandIn("openstack-host"),
+          dialErrorLimit: 10,
+          perDialTimeout: 15,
+        },
+        create: asRoot("root", expected.create),
+        delete: asRoot("root", expected.delete),
+        triggers: [expected.hash],
+      },
+    );
+    assert.ok(doneIndex(registered, "adopt-jump-dhcp-host") < indexOf(registered, "adopt-jump"));
+    assert.equal(ofType(registered, T.command).length, 1, "k8snat's VM needs no step");
   });
 
   it("creates the dir pool on each host with VMs and puts every volume in it", () => {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { formatReport } from "../../components/spec/findings";
 import { loadLab } from "../../components/load";
 import { type LabPlan } from "../../components/plan/plan";
@@ -58,8 +59,8 @@ export const FABRIC_DELAY_MS = 150;
 
 /**
  * Install the mocks; returns the list every registration is appended to. A stand-in fabric
- * resource answers after FABRIC_DELAY_MS and then appends a `{ type: "done" }` marker, so a
- * test can tell what waited for it.
+ * resource and a remote command answer after FABRIC_DELAY_MS and then append a
+ * `{ type: "done" }` marker, so a test can tell what waited for them.
  */
 export async function recordRegistrations(preview: boolean): Promise<Registration[]> {
   const registered: Registration[] = [];
@@ -73,7 +74,7 @@ export async function recordRegistrations(preview: boolean): Promise<Registratio
           provider: args.provider,
           custom: args.custom,
         });
-        if (args.type === FABRIC_TYPE) {
+        if (args.type === FABRIC_TYPE || args.type === T.command) {
           await new Promise((r) => setTimeout(r, FABRIC_DELAY_MS));
           registered.push({ type: "done", name: args.name, inputs: {} });
         }
@@ -107,7 +108,7 @@ export async function settle(layer: LibvirtLayer): Promise<void> {
 }
 
 export function byName(registered: readonly Registration[], name: string): Registration {
-  const found = registered.filter((r) => r.name === name);
+  const found = registered.filter((r) => r.name === name && r.type !== "done");
   assert.equal(found.length, 1, `exactly one registration named ${name}`);
   return found[0];
 }
@@ -131,6 +132,7 @@ export const T = {
   cloudInit: "libvirt:index/cloudInitDisk:CloudInitDisk",
   domain: "libvirt:index/domain:Domain",
   pool: "libvirt:index/pool:Pool",
+  command: "command:remote:Command",
 } as const;
 
 /** The host every resource of the layer belongs to, from the plan (resource name -> host). */
@@ -183,9 +185,19 @@ export function fabricStandIn(host: string): pulumi.CustomResource {
 
 /** Index of the marker appended once the stand-in fabric of `host` was created. */
 export function fabricDoneIndex(registered: readonly Registration[], host: string): number {
-  const i = registered.findIndex((r) => r.type === "done" && r.name === `fabric-${host}`);
-  assert.ok(i >= 0, `fabric-${host} was created`);
+  return doneIndex(registered, `fabric-${host}`);
+}
+
+/** Index of the marker appended once the stand-in or command `name` was created. */
+export function doneIndex(registered: readonly Registration[], name: string): number {
+  const i = registered.findIndex((r) => r.type === "done" && r.name === name);
+  assert.ok(i >= 0, `${name} was created`);
   return i;
+}
+
+/** A stand-in SSH connection of a bare-metal host (no key material). */
+export function connectionStandIn(host: string) {
+  return { host: `${host}.example`, port: 22, user: "root", hostKey: "ssh-ed25519 AAAA" };
 }
 
 export function indexOf(registered: readonly Registration[], name: string): number {
@@ -200,4 +212,27 @@ export function allStrings(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(allStrings);
   if (value && typeof value === "object") return Object.values(value).flatMap(allStrings);
   return [];
+}
+
+/**
+ * Records, from now on, the names of the resources each registration depends on (what the
+ * engine would keep in the state), by resource name.
+ */
+export function recordDependencies(): Map<string, string[]> {
+  const deps = new Map<string, string[]>();
+  const proto = MockMonitor.prototype as unknown as {
+    registerResource: (
+      req: { getName(): string; getDependenciesList(): string[] },
+      cb: unknown,
+    ) => Promise<void>;
+  };
+  const original = proto.registerResource;
+  proto.registerResource = function (this: unknown, req, cb) {
+    deps.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+    );
+    return original.call(this, req, cb);
+  };
+  return deps;
 }

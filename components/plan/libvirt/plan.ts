@@ -24,11 +24,28 @@ export interface LibvirtReservation {
   /** Plain address, no prefix. */
   address: string;
   /**
-   * How the MAC -> IP entry reaches dnsmasq: "domain" = the VM's own
-   * `networkInterfaces[].addresses` (0.8.1 adds the host entry when it creates the domain);
-   * "xslt" = the network's stylesheet (a reservation no VM of the lab carries).
+   * How the MAC -> IP entry reaches dnsmasq (decided by `reservationOwner`): "domain" = the
+   * VM's own `networkInterfaces[].addresses` (0.8 adds the host entry when it creates the
+   * domain; it goes with the network labfabric created); "host-step" = labfabric's own remote
+   * step on the host (adopted networks: the provider never removes the entry it adds, so it
+   * would outlive the domain in a network labfabric does not own); "xslt" = the network's
+   * stylesheet (a reservation no VM of the lab carries).
    */
-  via: "domain" | "xslt";
+  via: "domain" | "host-step" | "xslt";
+}
+
+/**
+ * One DHCP host entry labfabric adds to an adopted network itself, and removes exactly on
+ * delete (components/libvirt/dhcp-host.ts renders the step's scripts).
+ */
+export interface LibvirtHostReservation {
+  /** The libvirt network's name on the host. */
+  network: string;
+  mac: string;
+  /** The entry's name: the VM's. */
+  name: string;
+  /** Plain address, no prefix. */
+  address: string;
 }
 
 export interface LibvirtNetworkPlan {
@@ -75,8 +92,13 @@ export interface LibvirtNicPlan {
   mac: string;
   /** With prefix ("172.20.112.101/24"). */
   address: string;
-  /** libvirt's dnsmasq serves the NIC: the domain carries the reservation (mac + address). */
+  /** libvirt's dnsmasq serves the NIC (its address is a DHCP reservation). */
   dhcp: boolean;
+  /**
+   * Who writes the NIC's reservation (`reservationOwner`): "domain" (its `addresses`),
+   * "host-step" (labfabric's step on the host, adopted networks), or "none" (no DHCP).
+   */
+  reservation: "domain" | "host-step" | "none";
   /**
    * Set on a bridge-mode network: the domain's interface names this bridge, not the network.
    * libvirt resolves a bridge-mode network interface to a plain bridge interface, which is all
@@ -114,6 +136,8 @@ export interface LibvirtVmPlan {
   address: string;
   /** Address without prefix by network name. */
   addresses: Record<string, string>;
+  /** The reservations labfabric's own step adds on the VM's host (NICs on adopted networks). */
+  hostReservations: LibvirtHostReservation[];
 }
 
 export interface LibvirtHostPlan {
@@ -166,6 +190,21 @@ export function hasLibvirtDhcp(mode: NetworkMode): boolean {
   return mode !== "bridge";
 }
 
+/**
+ * Who writes a NIC's DHCP reservation. terraform-provider-libvirt 0.8 adds the host entry to the
+ * network when it creates a domain whose NIC lists `addresses` (or, with `waitForLease` and no
+ * addresses, once the lease is seen), and its domain delete never removes it. On a network
+ * labfabric creates the entry goes with the network; on an adopted one it would stay after
+ * destroy, so there labfabric adds it itself with a step whose delete removes exactly that entry.
+ */
+export function reservationOwner(net: {
+  dhcp?: unknown;
+  adopt: boolean;
+}): LibvirtNicPlan["reservation"] {
+  if (net.dhcp === undefined) return "none";
+  return net.adopt ? "host-step" : "domain";
+}
+
 function networkKey(host: string, name: string): string {
   return `${host}-${name}`;
 }
@@ -201,7 +240,7 @@ function finishNetwork(
     vm: n.vm,
     mac: n.mac,
     address: cidr.addressOf(n.address),
-    via: "domain",
+    via: n.reservation === "host-step" ? "host-step" : "domain",
   }));
   const carriedVms = new Set(carried.map((r) => r.vm));
   // A reservation for a machine the lab does not create (adopted networks: nothing to apply).
@@ -280,6 +319,7 @@ function planNics(
       mac: p.mac,
       address: p.address,
       dhcp,
+      reservation: reservationOwner(net),
       ...(net.mode === "bridge" ? { bridge: net.bridge } : {}),
       cloudInit,
     };
@@ -342,6 +382,14 @@ export function planLibvirt(lab: PlanCore, options: LibvirtPlanOptions = {}): Li
         }),
         address: nics.length > 0 ? cidr.addressOf(nics[0].address) : "",
         addresses,
+        hostReservations: nics
+          .filter((n) => n.reservation === "host-step")
+          .map((n) => ({
+            network: n.libvirtNetwork,
+            mac: n.mac,
+            name: vm.name,
+            address: cidr.addressOf(n.address),
+          })),
       };
     });
     const allNics = vmPlans.flatMap((v) => v.nics);
