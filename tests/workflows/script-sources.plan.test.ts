@@ -1,7 +1,7 @@
 // Every file a project shell script sources exists: the `# shellcheck source=` directive (relative
 // to the script) and a `source "$REPO/..."` line (REPO = the repository root in every script that
 // sets it). A move (scripts/toolchain -> toolchain/) once left a script sourcing a path that was
-// gone, found only when the opt-in lab-k e2e ran it.
+// gone, found only when the lab-k e2e (then opt-in) ran it.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
