@@ -3,7 +3,7 @@
 // for scenario D are pinned as snapshots.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -25,20 +25,7 @@ import { renderProofScript } from "../../components/cni/proof-script";
 import { proofPlan } from "../../components/cni/slice";
 import { kubeadmOf, planOf, resolvedNodes, type Scenario } from "./fixtures";
 import { assertSnapshot } from "./snapshot";
-
-const HAS_SHELLCHECK = spawnSync("shellcheck", ["--version"]).status === 0;
-
-function checkShell(name: string, text: string): void {
-  const dir = mkdtempSync(join(tmpdir(), "labfabric-sh-"));
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  const syntax = spawnSync("sh", ["-n", path], { encoding: "utf8" });
-  assert.equal(syntax.status, 0, `${name}: sh -n failed:\n${syntax.stderr}`);
-  if (HAS_SHELLCHECK) {
-    const sc = spawnSync("shellcheck", ["-s", "sh", "-S", "warning", path], { encoding: "utf8" });
-    assert.equal(sc.status, 0, `${name}: shellcheck:\n${sc.stdout}`);
-  }
-}
+import { checkShell, HAS_SHELLCHECK } from "../shared/check-shell";
 
 function allScripts(s: Scenario): Record<string, string> {
   const plan = planOf(s);

@@ -4,7 +4,6 @@
 // for the same MAC is refused and left alone; delete removes exactly labfabric's entry, so the
 // network's XML is byte-for-byte what it was, and a delete after the network is gone succeeds.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,18 +16,13 @@ import {
   inHost,
   mustVirsh,
   NetnsLab,
-  netnsSkipReason,
+  libvirtSkipReason,
   startLibvirtHost,
   stopLibvirtHost,
   type LibvirtHost,
 } from "../../scripts/lab/kit";
 
-const noLibvirt =
-  spawnSync("sh", ["-c", "command -v libvirtd && command -v virsh && command -v nsenter"])
-    .status !== 0;
-const skip =
-  netnsSkipReason() ??
-  (noLibvirt ? "needs libvirtd, virsh and nsenter (scripts/setup.sh)" : undefined);
+const skip = libvirtSkipReason();
 
 const NET = "ldosreal";
 const NETWORK_XML = `<network><name>${NET}</name><forward mode='nat'/><bridge name='virbr53'/><ip address='10.252.53.1' netmask='255.255.255.0'><dhcp><range start='10.252.53.2' end='10.252.53.254'/></dhcp></ip></network>`;

@@ -5,7 +5,6 @@
 // network restart must leave the path open with the VMs' own addresses, the hook must put a
 // running guest's tap back on a re-created bridge, up.sh must stay idempotent, down.sh exact.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +29,7 @@ import {
   countFrom,
   diffSnapshots,
   NetnsLab,
-  netnsSkipReason,
+  libvirtSkipReason,
   normalized,
   ping,
   reaches,
@@ -38,12 +37,7 @@ import {
   type Snapshot,
 } from "../../scripts/lab/kit";
 
-const noLibvirt =
-  spawnSync("sh", ["-c", "command -v libvirtd && command -v virsh && command -v nsenter"])
-    .status !== 0;
-const skip =
-  netnsSkipReason() ??
-  (noLibvirt ? "needs libvirtd, virsh and nsenter (scripts/setup.sh)" : undefined);
+const skip = libvirtSkipReason();
 const LAB = "d-real";
 const M1 = "10.252.41.101";
 const W1 = "10.252.42.10";

@@ -2,9 +2,6 @@
 // step on adopted networks: the entry's XML, the create and delete scripts (valid sh, values
 // quoted, refusing what is not a MAC, address or name), and lab-d's plan with the decision in it.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -16,26 +13,15 @@ import {
 import { domainArgs } from "../../components/libvirt/domain-args";
 import { reservationOwner, type LibvirtHostReservation } from "../../components/plan";
 import { loadScenario, REPO } from "./helpers";
+import { checkShell } from "../shared/check-shell";
 
 const LAB_D = join(REPO, "Pulumi.lab-d.yaml");
-const HAS_SHELLCHECK = spawnSync("shellcheck", ["--version"]).status === 0;
 const VM3: LibvirtHostReservation = {
   network: "ldos",
   mac: "52:54:00:dc:13:33",
   name: "ld-vm3",
   address: "10.252.23.10",
 };
-
-function checkShell(name: string, text: string): void {
-  const path = join(mkdtempSync(join(tmpdir(), "labfabric-sh-")), name);
-  writeFileSync(path, text);
-  const syntax = spawnSync("sh", ["-n", path], { encoding: "utf8" });
-  assert.equal(syntax.status, 0, `${name}: sh -n failed:\n${syntax.stderr}`);
-  if (HAS_SHELLCHECK) {
-    const sc = spawnSync("shellcheck", ["-s", "sh", "-S", "warning", path], { encoding: "utf8" });
-    assert.equal(sc.status, 0, `${name}: shellcheck:\n${sc.stdout}`);
-  }
-}
 
 describe("reservationOwner: who writes a NIC's DHCP host entry", () => {
   const table: [string, { dhcp?: object; adopt: boolean }, string][] = [

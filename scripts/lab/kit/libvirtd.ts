@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { must, tryRun } from "./exec";
+import { must, run, tryRun } from "./exec";
+import { netnsSkipReason } from "./netns";
 
 const HOST_SCRIPT = resolve(__dirname, "libvirt-host.sh");
 const READY_TIMEOUT_MS = 180_000;
@@ -26,6 +27,17 @@ function capsCache(): string {
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Why a test against the real libvirtd cannot run here (undefined: it can). */
+export function libvirtSkipReason(): string | undefined {
+  const missing = ["libvirtd", "virsh", "nsenter"].filter(
+    (t) => run(["sh", "-c", `command -v ${t}`]).code !== 0,
+  );
+  return (
+    netnsSkipReason() ??
+    (missing.length > 0 ? `needs ${missing.join(", ")} (scripts/setup.sh)` : undefined)
+  );
 }
 
 export function anchorPid(h: LibvirtHost): string | undefined {
