@@ -237,6 +237,11 @@ function joinWithReport(nodeName: string): string {
     `  err=$(awk '/^To see the stack trace/ { exit } p || /^error/ { p = 1; print }' "$log")`,
     `  [ -n "$err" ] || err=$(tail -n ${JOIN_ERROR_TAIL_LINES} "$log")`,
     `  printf '%s\\n' ${shq(`labfabric: join of ${nodeName} failed (kubeadm join exited `)}"$rc): $err" >&2`,
+    // A re-run long after the token step ran (the token lives JOIN_TOKEN_TTL) fails discovery
+    // with these: only a new token helps, and the token step makes one when it is replaced.
+    `  case "$err" in *"JWS signature in the cluster-info"* | *"invalid for this cluster or it has expired"*)`,
+    `    echo ${shq(`labfabric: the join token is no longer valid (a token lives ${JOIN_TOKEN_TTL}): replace the cluster's join-token step, pulumi up --replace <its URN from pulumi stack --show-urns | grep join-token>`)} >&2 ;;`,
+    "  esac",
     '  if [ -n "$held" ]; then',
     `    echo ${shq(`labfabric: ${nodeName} held kubeadm's files before this join (left as they are):`)}"$held" >&2`,
     `    echo ${shq(`labfabric: if ${nodeName} serves no other cluster, run kubeadm reset -f on it, then pulumi up again`)} >&2`,

@@ -107,6 +107,29 @@ describe("the join step, run", () => {
     assert.ok(!existsSync(join(root, "etc/cni/net.d/10-flannel.conflist")), "CNI config removed");
   });
 
+  it("says how to get a new token when kubeadm finds the token expired or unknown", () => {
+    // kubeadm 1.32's discovery errors for a token the cluster no longer holds
+    // (cmd/kubeadm/app/discovery/token/token.go).
+    for (const error of [
+      'could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
+      'token id "abcdef" is invalid for this cluster or it has expired. Use "kubeadm token create" on the control-plane node to create a new valid token',
+    ]) {
+      fakeKubeadm(
+        ["[preflight] Running pre-flight checks", `error execution phase preflight: ${error}`],
+        1,
+      );
+      const r = runJoin(CONFIG);
+      assert.equal(r.status, 1);
+      assert.match(
+        r.stderr,
+        /^labfabric: the join token is no longer valid \(a token lives 2h0m0s\): replace the cluster's join-token step, pulumi up --replace <its URN/m,
+        error,
+      );
+    }
+    fakeKubeadm(DISCOVERY_FAILURE, 1);
+    assert.doesNotMatch(runJoin(CONFIG).stderr, /join token is no longer valid/);
+  });
+
   it("fails with kubeadm's preflight errors, every [ERROR] line kept", () => {
     const preflight = [
       "[preflight] Running pre-flight checks",

@@ -28,6 +28,9 @@ if [ "$rc" != 0 ]; then
   err=$(awk '/^To see the stack trace/ { exit } p || /^error/ { p = 1; print }' "$log")
   [ -n "$err" ] || err=$(tail -n 10 "$log")
   printf '%s\n' 'labfabric: join of k8s-worker-1 failed (kubeadm join exited '"$rc): $err" >&2
+  case "$err" in *"JWS signature in the cluster-info"* | *"invalid for this cluster or it has expired"*)
+    echo 'labfabric: the join token is no longer valid (a token lives 2h0m0s): replace the cluster'\''s join-token step, pulumi up --replace <its URN from pulumi stack --show-urns | grep join-token>' >&2 ;;
+  esac
   if [ -n "$held" ]; then
     echo 'labfabric: k8s-worker-1 held kubeadm'\''s files before this join (left as they are):'"$held" >&2
     echo 'labfabric: if k8s-worker-1 serves no other cluster, run kubeadm reset -f on it, then pulumi up again' >&2
