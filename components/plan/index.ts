@@ -10,6 +10,7 @@ export * from "./hosts";
 export * from "./kubeadm/defaults";
 export * from "./kubeadm/plan";
 export * from "./libvirt/plan";
+export * from "./libvirt/types";
 export * from "./nodes";
 export * from "./openstack/plan";
 export * from "./plan";

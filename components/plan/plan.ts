@@ -1,6 +1,7 @@
 // spec -> plan. `planLab` decides every value of the plan exactly once; validation and the layers
 // read it, never re-derive it. The pipeline around it (parse -> plan -> validate) is load.ts.
-import { planLibvirt, type LibvirtPlan } from "./libvirt/plan";
+import { planLibvirt } from "./libvirt/plan";
+import type { LibvirtPlan } from "./libvirt/types";
 import { planOpenstack, type OpenstackPlan } from "./openstack/plan";
 import { planVmNics } from "./addresses";
 import { mtuBudget } from "./budget";

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { loadLab } from "../../components/load";
 import { type LabPlan } from "../../components/plan/plan";
 import { readStackFile } from "../../components/spec/stack-file";
-import type { LibvirtVmPlan } from "../../components/plan/libvirt/plan";
+import type { LibvirtVmPlan } from "../../components/plan";
 import { consoleLogPath } from "../../components/libvirt/domain-xslt";
 import { keyscanManyScript, parseHostKeys } from "../../components/ssh/host-key";
 import {

@@ -1,7 +1,7 @@
 // The probe matrix of a VM lab, measured from inside the VMs over SSH with the lab key: ping,
 // a DF ping of exactly the planned MTU, a DF ping one byte over (must be refused), and in routed
 // labs whether the peer sees the VM's own address (UDP datagram, sender printed by the peer).
-import type { LibvirtVmPlan } from "../../components/plan/libvirt/plan";
+import type { LibvirtVmPlan } from "../../components/plan";
 import { tryRun } from "./kit";
 import { inVm, labVms, vmSsh, type VmLabContext, type VmReady } from "./vmlab";
 

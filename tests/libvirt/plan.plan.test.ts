@@ -6,11 +6,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import {
-  planLibvirt,
-  providerDhcpRange,
-  type LibvirtNetworkPlan,
-} from "../../components/plan/libvirt/plan";
+import { planLibvirt, providerDhcpRange } from "../../components/plan/libvirt/plan";
+import type { LibvirtNetworkPlan } from "../../components/plan/libvirt/types";
 import { renderNetworkXslt } from "../../components/plan/libvirt/network-xslt";
 import { loadScenario, STACK_A, STACK_D } from "./helpers";
 
