@@ -1,30 +1,21 @@
 // The libvirt layer: per host one explicit provider (never the ambient default), the networks
 // to create (adopted ones are only attached by name), one base image volume per image, and per
-// VM a copy-on-write root volume, a cloud-init disk and the domain. Everything comes from the
-// lab plan's libvirt slice (plan.ts, planned by planLab); the lab was validated before the plan
-// reached here, so the layer only checks its own argument.
+// VM a copy-on-write root volume, a cloud-init disk and the domain (vm.ts). Everything comes
+// from the lab plan's libvirt slice (plan.ts, planned by planLab); the lab was validated before
+// the plan reached here, so the layer only checks its own argument.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import type { Connection, NodeOutput } from "../ssh";
-import type { Role } from "../spec";
-import type { SshTarget } from "../ssh";
-import { renderDhcpHostStep } from "./dhcp-host";
-import { domainArgs } from "./domain-args";
+import type { NodeOutput } from "../ssh";
 import { memoryOverHost, missingImages } from "./images";
-import { DOMAIN_CREATE_TIMEOUT, LIBVIRT_LAYER_TYPE, VM_SSH_PORT } from "./defaults";
-import {
-  type LibvirtHostPlan,
-  type LibvirtNetworkPlan,
-  type LibvirtPlan,
-  type LibvirtVmPlan,
-} from "../plan";
+import { LIBVIRT_LAYER_TYPE } from "./defaults";
+import type { LibvirtHostPlan, LibvirtNetworkPlan, LibvirtPlan } from "../plan";
 import { knownHostsFileOf } from "./known-hosts";
 import { sliceProblems } from "./slice";
 import { libvirtUri, type LibvirtSshAuth } from "./uri";
-import { asRoot, runSteps } from "../shared";
+import { runSteps } from "../shared";
+import { vmResources, type HostConnection, type LibvirtVmOutput } from "./vm";
 
 export interface LibvirtLayerArgs {
   /** The lab plan's libvirt slice (LabPlan.libvirt). */
@@ -70,7 +61,7 @@ export interface LibvirtLayerArgs {
    * entries of its VMs on adopted networks (`LibvirtVmPlan.hostReservations`). A lab with such
    * a VM and no `hostConnection` is refused.
    */
-  hostConnection?: (host: string) => pulumi.Input<Connection>;
+  hostConnection?: HostConnection;
   /**
    * Register in steps, one VM per turn of the event loop (deployLab sets it): the resources of
    * a large lab complete as they go instead of all being in flight at once. `ready` resolves
@@ -90,14 +81,6 @@ export interface LibvirtNetworkOutput {
   adopted: boolean;
   /** libvirt network UUID; unset for adopted networks. */
   id?: pulumi.Output<string>;
-}
-
-export interface LibvirtVmOutput {
-  host: string;
-  name: string;
-  role: Role;
-  /** Address (no prefix) by network name; resolves once the domain exists. */
-  addresses: pulumi.Output<Record<string, string>>;
 }
 
 export class LibvirtLayer extends pulumi.ComponentResource {
@@ -293,7 +276,9 @@ export class LibvirtLayer extends pulumi.ComponentResource {
     let isosDone: (last: pulumi.Resource) => void = () => {};
     const isos = new Promise<pulumi.Resource>((r) => (isosDone = r));
     for (const vm of host.vms) {
-      previous = this.buildVm(name, host, vm, {
+      const made = vmResources(name, host, vm, {
+        parent: this,
+        plan: this.plan,
         child,
         pool,
         base: images.get(vm.imageKey)!,
@@ -302,138 +287,16 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         fabric,
         vmSsh: args.vmSsh ?? "via-host",
         hostConnection: args.hostConnection,
+        hostKey: this.hostKeys[host.host],
         after: previous ? [previous] : [],
         isos,
       });
+      this.domains[vm.name] = made.domain;
+      this.vms.push(made.vm);
+      if (made.node) this.nodes.push(made.node);
+      previous = made.lastVolume;
       yield;
     }
     if (previous) isosDone(previous);
-  }
-
-  /**
-   * The VM's DHCP host entries on adopted networks, as labfabric's own step on its host; the
-   * domain waits for it, and destroy removes exactly these entries after the domain is gone.
-   */
-  private dhcpHostStep(
-    name: string,
-    host: LibvirtHostPlan,
-    vm: LibvirtVmPlan,
-    hostConnection: LibvirtLayerArgs["hostConnection"],
-  ): command.remote.Command | undefined {
-    if (vm.hostReservations.length === 0) return undefined;
-    if (!hostConnection) {
-      throw new pulumi.ResourceError(
-        `LibvirtLayer args.hostConnection is missing: VM ${vm.name} is on an adopted network, whose DHCP host entry labfabric adds over SSH on ${host.host}`,
-        this,
-      );
-    }
-    const step = renderDhcpHostStep(vm.hostReservations);
-    return new command.remote.Command(
-      `${name}-${vm.name}-dhcp-host`,
-      {
-        connection: pulumi.secret(hostConnection(host.host)),
-        create: asRoot(host.ssh.user, step.create),
-        delete: asRoot(host.ssh.user, step.delete),
-        // A changed entry replaces the step: the old entry goes before the new one is added.
-        triggers: [step.hash],
-        addPreviousOutputInEnv: false,
-        logging: "stdoutAndStderr",
-      },
-      { parent: this, deleteBeforeReplace: true },
-    );
-  }
-
-  private buildVm(
-    name: string,
-    host: LibvirtHostPlan,
-    vm: LibvirtVmPlan,
-    ctx: {
-      child: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
-      pool: pulumi.Input<string>;
-      base: libvirt.Volume;
-      networkIds: ReadonlyMap<string, pulumi.Output<string>>;
-      bridgeNetworks: ReadonlyMap<string, libvirt.Network>;
-      fabric: pulumi.Resource[];
-      vmSsh: "via-host" | "direct";
-      hostConnection: LibvirtLayerArgs["hostConnection"];
-      /** The host's previous volume operation: this VM's volumes come after it. */
-      after: pulumi.Resource[];
-      /** Resolves with the host's last cloud-init disk: domains start after every upload. */
-      isos: Promise<pulumi.Resource>;
-    },
-  ): pulumi.Resource {
-    const root = new libvirt.Volume(
-      `${name}-${vm.name}-root`,
-      {
-        name: vm.rootVolumeName,
-        pool: ctx.pool,
-        format: "qcow2",
-        baseVolumeId: ctx.base.id,
-        size: vm.diskBytes,
-      },
-      ctx.child({ dependsOn: ctx.after }),
-    );
-    const cloudInit = new libvirt.CloudInitDisk(
-      `${name}-${vm.name}-cloudinit`,
-      {
-        name: vm.cloudInitName,
-        pool: ctx.pool,
-        userData: vm.cloudInit.userData,
-        metaData: vm.cloudInit.metaData,
-        networkConfig: vm.cloudInit.networkConfig,
-      },
-      ctx.child({ dependsOn: [root] }),
-    );
-    const dhcpHost = this.dhcpHostStep(name, host, vm, ctx.hostConnection);
-    const domain = new libvirt.Domain(
-      `${name}-${vm.name}`,
-      domainArgs(this.plan, vm, {
-        rootVolumeId: root.id,
-        cloudInitId: cloudInit.id,
-        networkIds: ctx.networkIds,
-      }),
-      ctx.child({
-        dependsOn: [
-          ...ctx.fabric,
-          ...vm.nics.flatMap((nic) => ctx.bridgeNetworks.get(nic.network) ?? []),
-          // The reservation is in the network before the VM asks for its lease.
-          ...(dhcpHost ? [dhcpHost] : []),
-          ctx.isos,
-        ],
-        customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[this.plan.domainType] },
-      }),
-    );
-    this.domains[vm.name] = domain;
-    // Known at preview (the name is an input) and still ordered after the domain.
-    const addresses = domain.name.apply(() => ({ ...vm.addresses }));
-    this.vms.push({ host: vm.host, name: vm.name, role: vm.role, addresses });
-    if (vm.role === "none") return cloudInit;
-    const ssh: Omit<SshTarget, "address"> = {
-      port: VM_SSH_PORT,
-      user: this.plan.vmUser,
-      ...(ctx.vmSsh === "via-host"
-        ? {
-            jump: {
-              address: host.ssh.address,
-              port: host.ssh.port,
-              user: host.ssh.user,
-              hostKey: this.hostKeys[host.host],
-            },
-          }
-        : {}),
-    };
-    this.nodes.push({
-      name: vm.name,
-      role: vm.role,
-      source: "vm",
-      host: vm.host,
-      address: domain.name.apply(() => vm.address),
-      addresses,
-      // A replaced VM is a new machine with a new host key: it is learned again.
-      machineId: domain.id,
-      ssh,
-      mtu: this.plan.mtu,
-    });
-    return cloudInit;
   }
 }

@@ -2,3 +2,4 @@
 // The folder's public face: siblings import from here, not from its files.
 export * from "./component";
 export * from "./preflight";
+export type { LibvirtVmOutput } from "./vm";
