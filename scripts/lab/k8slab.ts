@@ -27,7 +27,14 @@ import {
   type DryHost,
   type DryNet,
 } from "./drylab";
-import { mustPulumi, prepareStackConfig, pulumi, REPO, toolchainEnv } from "./pulumi";
+import {
+  destroyLabStack,
+  mustPulumi,
+  prepareStackConfig,
+  pulumi,
+  REPO,
+  toolchainEnv,
+} from "./pulumi";
 import { must, tryRun } from "./kit";
 
 export const K8S_LAB = {
@@ -350,13 +357,6 @@ export function k8sLabDown(): void {
   const plan = k8sLabPlan();
   const hosts = k8sLabHosts(plan);
   const dir = labDir(K8S_LAB.stack);
-  const env = toolchainEnv(dir);
-  const configFile = join(dir, `Pulumi.${K8S_LAB.stack}.yaml`);
-  const r = pulumi(
-    env,
-    ["destroy", "--yes", "--skip-preview", "--stack", K8S_LAB.stack, "--config-file", configFile],
-    { echo: true, timeoutMs: PULUMI_TIMEOUT_MS },
-  );
-  if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
+  destroyLabStack(dir, K8S_LAB.stack, PULUMI_TIMEOUT_MS);
   stopK8sNodes(hosts, dir);
 }

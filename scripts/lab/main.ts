@@ -24,7 +24,14 @@ import {
   type Probe,
   type StandIn,
 } from "./drylab";
-import { mustPulumi, prepareStackConfig, pulumi, REPO, STACK, toolchainEnv } from "./pulumi";
+import {
+  destroyLabStack,
+  mustPulumi,
+  prepareStackConfig,
+  REPO,
+  STACK,
+  toolchainEnv,
+} from "./pulumi";
 import { labBDownMain, labBMain } from "./openstack/main-b";
 import { k8sLabMain } from "./k8smain";
 import { must, tryRun } from "./kit";
@@ -156,15 +163,8 @@ export function proveLab(plan: LabPlan): Probe[] {
 export function labDown(): void {
   const plan = devPlan();
   const dir = labDir();
-  const env = toolchainEnv(dir);
   removeStandIns(plan);
-  const configFile = join(dir, "Pulumi.dev.yaml");
-  const r = pulumi(
-    env,
-    ["destroy", "--yes", "--skip-preview", "--stack", STACK, "--config-file", configFile],
-    { echo: true },
-  );
-  if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
+  destroyLabStack(dir, STACK);
   stopDryLab(dryHosts(plan), dir);
   for (const h of plan.hosts) rmSync(h.root, { recursive: true, force: true });
 }

@@ -71,6 +71,20 @@ export function mustPulumi(
 }
 
 /**
+ * `pulumi destroy` of a dry lab's stack, whose config file is kept in the lab's directory, shown
+ * as it runs. A failure is only reported: the caller removes the lab's hosts anyway.
+ */
+export function destroyLabStack(labDir: string, stack: string, timeoutMs?: number): void {
+  const configFile = join(labDir, `Pulumi.${stack}.yaml`);
+  const r = pulumi(
+    toolchainEnv(labDir),
+    ["destroy", "--yes", "--skip-preview", "--stack", stack, "--config-file", configFile],
+    { echo: true, timeoutMs },
+  );
+  if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
+}
+
+/**
  * Removes locks of the lab's file backend whose engine process is gone (a killed `up`):
  * the backend belongs to this lab alone, so a lock of a dead local pid can only be stale.
  */

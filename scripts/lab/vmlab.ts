@@ -21,7 +21,7 @@ import {
   type DryHost,
   type DryNet,
 } from "./drylab";
-import { prepareStackConfig, pulumi, REPO, toolchainEnv } from "./pulumi";
+import { destroyLabStack, prepareStackConfig, pulumi, REPO, toolchainEnv } from "./pulumi";
 import { inHost, must, mustVirsh, tryRun } from "./kit";
 
 export interface VmLabDef {
@@ -303,13 +303,6 @@ export function vmLabDown(def: VmLabDef): void {
   const plan = vmLabPlan(def);
   const hosts = vmLabHosts(plan);
   const dir = labDir(def.stack);
-  const env = toolchainEnv(dir);
-  const configFile = join(dir, `Pulumi.${def.stack}.yaml`);
-  const r = pulumi(
-    env,
-    ["destroy", "--yes", "--skip-preview", "--stack", def.stack, "--config-file", configFile],
-    { echo: true },
-  );
-  if (r.code !== 0) console.error("lab: pulumi destroy failed; removing the lab anyway");
+  destroyLabStack(dir, def.stack);
   stopDryLab(hosts, dir, def.net);
 }
