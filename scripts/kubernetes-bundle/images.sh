@@ -17,16 +17,17 @@ LOG_TAG=k8s-bundle
 source "$HERE/versions.env"
 # shellcheck source=../../toolchain/lib.sh
 source "$REPO/toolchain/lib.sh"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 root="${1:?usage: images.sh BUNDLE_DIR}"
 crane="$root/bin/crane"
 [[ -x "$crane" ]] || die "$crane missing: run build.sh binaries first"
-PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 ARCH_LIB=/usr/lib/x86_64-linux-gnu
 
 # What the images are made of; a change of any of it (or of this script) rebuilds them all.
 key="$({
-  cat "$0" "$HERE/images.txt"
+  cat "$0" "$HERE/lib.sh" "$HERE/images.txt"
   (cd "$root" && sha256sum bin/* cni/*)
   dpkg-query -W iptables busybox-static libc6 2>/dev/null || true
 } | sha256sum | cut -d' ' -f1)"
@@ -112,17 +113,8 @@ rootfs_for() {
   esac
 }
 
-# A registry on loopback for crane mutate (it reads and writes images by reference).
-port=$((20000 + RANDOM % 20000))
-"$crane" registry serve --address "127.0.0.1:$port" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-trap 'kill "$reg_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null || die "crane registry did not start: $(cat "$work/registry.log")"
-reg="127.0.0.1:$port"
+# A registry on loopback for crane (it reads and writes images by reference).
+start_registry "$crane" "$work"
 
 rm -f "$root/.stamps/images"
 while read -r ref; do
@@ -130,15 +122,8 @@ while read -r ref; do
   d="$work/rootfs-$(archive_name "$ref")"
   mkdir -p "$d"
   entry="$(rootfs_for "$ref" "$d")"
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$d" -cf "$d.layer.tar" .
-  tmp="$reg/labfabric/${ref#*/}"
-  "$crane" append --insecure --oci-empty-base -f "$d.layer.tar" -t "$tmp" >"$work/append.log" 2>&1 ||
-    die "crane append for $ref failed: $(tail -n 3 "$work/append.log")"
+  assemble_image "$crane" "$d" "$entry" "$ref" "$root/images/$(archive_name "$ref")" "$work"
   out="$root/images/$(archive_name "$ref")"
-  "$crane" mutate --insecure "$tmp" --entrypoint "$entry" -e "$PATH_ENV" --set-platform linux/amd64 \
-    -t "$ref" -o "$out.tmp" >"$work/mutate.log" 2>&1 ||
-    die "crane mutate for $ref failed: $(tail -n 3 "$work/mutate.log")"
-  mv -f "$out.tmp" "$out"
   log "image $ref: $(du -h "$out" | cut -f1) ($((SECONDS - start)) s)"
   rm -rf "$d" "$d.layer.tar"
 done < <(refs)

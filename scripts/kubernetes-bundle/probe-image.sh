@@ -2,8 +2,8 @@
 # The probe image of labfabric's own CNI proof (components/cni/proof-script.ts), for offline labs:
 # the proof needs iputils `ping` (-M do sets DF; BusyBox's ping has no -M), `nslookup` and
 # `sleep`. Debian's /usr/bin/ping with its libraries, and the static busybox for sh, sleep and
-# nslookup, in one layer; made like images.sh makes the Kubernetes images (crane, a throw-away
-# registry on loopback) into BUNDLE_DIR/probe/<reference>.tar. Called by build.sh:
+# nslookup, in one layer; made like images.sh makes the Kubernetes images (lib.sh: crane, a
+# throw-away registry on loopback) into BUNDLE_DIR/probe/<reference>.tar. Called by build.sh:
 #
 #   probe-image.sh BUNDLE_DIR
 set -euo pipefail
@@ -16,6 +16,8 @@ LOG_TAG=k8s-bundle
 source "$HERE/versions.env"
 # shellcheck source=../../toolchain/lib.sh
 source "$REPO/toolchain/lib.sh"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 root="${1:?usage: probe-image.sh BUNDLE_DIR}"
 crane="$root/bin/crane"
@@ -23,7 +25,7 @@ crane="$root/bin/crane"
 ref="$PROBE_IMAGE"
 out="$root/probe/$(printf '%s' "$ref" | tr '/:' '__').tar"
 key="$({
-  cat "$0"
+  cat "$0" "$HERE/lib.sh"
   echo "$ref"
   dpkg-query -W iputils-ping busybox-static libc6 libcap2 libidn2-0 2>/dev/null || true
 } | sha256sum | cut -d' ' -f1)"
@@ -46,23 +48,9 @@ for f in /usr/bin/ping $(ldd /usr/bin/ping | grep -o '/[^ ]*' | sort -u); do
 done
 install -m 0755 /bin/busybox "$d/bin/busybox"
 for a in sh sleep nslookup cat; do ln -sf busybox "$d/bin/$a"; done
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$d" -cf "$work/layer.tar" .
 
-port=$((20000 + RANDOM % 20000))
-"$crane" registry serve --address "127.0.0.1:$port" >"$work/registry.log" 2>&1 &
-reg_pid=$!
-trap 'kill "$reg_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-tmp="127.0.0.1:$port/labfabric/proof"
-"$crane" append --insecure --oci-empty-base -f "$work/layer.tar" -t "$tmp" >"$work/append.log" 2>&1 ||
-  die "crane append failed: $(tail -n 3 "$work/append.log")"
-"$crane" mutate --insecure "$tmp" --entrypoint /bin/sh \
-  -e "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" --set-platform linux/amd64 \
-  -t "$ref" -o "$out.tmp" >"$work/mutate.log" 2>&1 || die "crane mutate failed: $(tail -n 3 "$work/mutate.log")"
-mv -f "$out.tmp" "$out"
+start_registry "$crane" "$work"
+assemble_image "$crane" "$d" /bin/sh "$ref" "$out" "$work"
 echo "$key" >"$root/.stamps/probe-image"
 log "probe image $ref: $(du -h "$out" | cut -f1)"
 rm -rf "$work"
