@@ -1,6 +1,7 @@
 // The libvirt layer: per host one explicit provider (never the ambient default), the networks
 // to create (adopted ones are only attached by name), one base image volume per image, and per
-// VM a copy-on-write root volume, a cloud-init disk and the domain (vm.ts). Everything comes
+// VM a copy-on-write root volume, its NoCloud seed (labfabric's step on the host) and the
+// domain (vm.ts). Everything comes
 // from the lab plan's libvirt slice (plan.ts, planned by planLab); the lab was validated before
 // the plan reached here, so the layer only checks its own argument.
 import { existsSync } from "node:fs";
@@ -57,9 +58,9 @@ export interface LibvirtLayerArgs {
   vmSsh?: "via-host" | "direct";
   /**
    * The SSH connection of a bare-metal host by name (built once per host, e.g. hostAccess'
-   * `connection`), asked for only when the host needs a remote step of the layer: the DHCP host
-   * entries of its VMs on adopted networks (`LibvirtVmPlan.hostReservations`). A lab with such
-   * a VM and no `hostConnection` is refused.
+   * `connection`), asked for only when the host needs a remote step of the layer: each VM's
+   * NoCloud seed (seed.ts) and the DHCP host entries of its VMs on adopted networks
+   * (`LibvirtVmPlan.hostReservations`). A lab with VMs and no `hostConnection` is refused.
    */
   hostConnection?: HostConnection;
   /**
@@ -246,13 +247,14 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       return { ...out, id: net.id };
     });
 
-    const pool = host.pool.path
+    const poolResource = host.pool.path
       ? new libvirt.Pool(
           `${name}-${host.host}-pool`,
           { name: host.pool.name, type: "dir", target: { path: host.pool.path } },
           child(),
-        ).name
-      : pulumi.output(host.pool.name);
+        )
+      : undefined;
+    const pool = poolResource ? poolResource.name : pulumi.output(host.pool.name);
 
     const images = new Map(
       host.images.map((img) => [
@@ -267,20 +269,18 @@ export class LibvirtLayer extends pulumi.ComponentResource {
       ]),
     );
 
-    // One volume operation at a time on the host, every cloud-init disk before any domain: 0.8.3
-    // reads a CloudInitDisk back right after uploading it, and its libvirt client (go-libvirt)
-    // can lose that download (0 bytes: "error while retrieving remote ISO: corrupted-image:
-    // EOF") or hang the host's whole connection on a stray stream packet; both showed in the dry
-    // labs only while other calls ran on the same connection (root volumes, booting domains).
-    let previous: pulumi.Resource | undefined = images.get(host.vms[0]?.imageKey ?? "");
-    let isosDone: (last: pulumi.Resource) => void = () => {};
-    const isos = new Promise<pulumi.Resource>((r) => (isosDone = r));
+    // No ordering between the VMs' volumes: 0.8.3 lost or hung on reading a CloudInitDisk back
+    // (a download over go-libvirt's stream: "error while retrieving remote ISO"), which the seed
+    // step replaced (no stream, no read-back). The one stream left is the base image's upload,
+    // and every root volume waits for it through baseVolumeId; no upload ever failed in the dry
+    // labs (every failure logged was that read-back), so nothing else is chained.
     for (const vm of host.vms) {
       const made = vmResources(name, host, vm, {
         parent: this,
         plan: this.plan,
         child,
         pool,
+        poolResource,
         base: images.get(vm.imageKey)!,
         networkIds,
         bridgeNetworks,
@@ -288,15 +288,11 @@ export class LibvirtLayer extends pulumi.ComponentResource {
         vmSsh: args.vmSsh ?? "via-host",
         hostConnection: args.hostConnection,
         hostKey: this.hostKeys[host.host],
-        after: previous ? [previous] : [],
-        isos,
       });
       this.domains[vm.name] = made.domain;
       this.vms.push(made.vm);
       if (made.node) this.nodes.push(made.node);
-      previous = made.lastVolume;
       yield;
     }
-    if (previous) isosDone(previous);
   }
 }

@@ -8,7 +8,8 @@ import type { LibvirtPlan, LibvirtVmPlan } from "../plan";
 
 export interface DomainRefs {
   rootVolumeId: pulumi.Input<string>;
-  cloudInitId: pulumi.Input<string>;
+  /** Path of the VM's NoCloud seed volume on its host (seed.ts; ends in .iso). */
+  seedPath: pulumi.Input<string>;
   /** Created networks of the VM's host by network name (adopted ones are attached by name). */
   networkIds: ReadonlyMap<string, pulumi.Input<string>>;
 }
@@ -26,8 +27,11 @@ export function domainArgs(
     autostart: true,
     // host-passthrough needs KVM; TCG guests get QEMU's default CPU model.
     ...(plan.domainType === "kvm" ? { cpu: { mode: CPU_MODE } } : {}),
-    disks: [{ volumeId: refs.rootVolumeId }],
-    cloudinit: refs.cloudInitId,
+    // The seed as a CD-ROM: 0.8 makes a disk given by `file` a cdrom on the IDE bus when the
+    // path ends in .iso (domain.go setDisks; a `volumeId` disk would be a plain disk), and reads
+    // it back as the same `file`. NoCloud finds it by its label, cidata. `disk` forces a new
+    // domain, so a changed seed (a new volume, a new path) replaces the domain.
+    disks: [{ volumeId: refs.rootVolumeId }, { file: refs.seedPath }],
     networkInterfaces: vm.nics.map((nic) => ({
       // A bridge-mode network is attached by its bridge (see LibvirtNicPlan.bridge); the
       // domain still waits for the network resource (component.ts: dependsOn).

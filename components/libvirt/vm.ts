@@ -1,6 +1,6 @@
-// One VM of the libvirt layer: its copy-on-write root volume, its cloud-init disk, its DHCP host
-// entries on adopted networks (labfabric's own step on the host), the domain, and what the next
-// layers see of it (the VM, and the node when it has a Kubernetes role). component.ts builds
+// One VM of the libvirt layer: its copy-on-write root volume, its NoCloud seed and its DHCP host
+// entries on adopted networks (each labfabric's own step on the host), the domain, and what the
+// next layers see of it (the VM, and the node when it has a Kubernetes role). component.ts builds
 // the hosts and their networks, pools and images, and calls vmResources once per VM.
 import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
@@ -12,6 +12,7 @@ import type { Connection, NodeOutput, SshTarget } from "../ssh";
 import { DOMAIN_CREATE_TIMEOUT, VM_SSH_PORT } from "./defaults";
 import { renderDhcpHostStep } from "./dhcp-host";
 import { domainArgs } from "./domain-args";
+import { renderSeedStep, seedPathOf } from "./seed";
 
 export interface LibvirtVmOutput {
   host: string;
@@ -32,6 +33,8 @@ export interface VmContext {
   /** Options of a resource on the host: its provider, under the layer. */
   child: (extra?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions;
   pool: pulumi.Input<string>;
+  /** The host's pool when labfabric creates it (`libvirt.poolPath`): the seed step waits for it. */
+  poolResource?: libvirt.Pool;
   base: libvirt.Volume;
   networkIds: ReadonlyMap<string, pulumi.Output<string>>;
   bridgeNetworks: ReadonlyMap<string, libvirt.Network>;
@@ -40,10 +43,6 @@ export interface VmContext {
   hostConnection?: HostConnection;
   /** The host's key, pinned or learned: the VM's jump host is checked with it. */
   hostKey: pulumi.Input<string>;
-  /** The host's previous volume operation: this VM's volumes come after it. */
-  after: pulumi.Resource[];
-  /** Resolves with the host's last cloud-init disk: domains start after every upload. */
-  isos: Promise<pulumi.Resource>;
 }
 
 export interface VmResources {
@@ -51,8 +50,53 @@ export interface VmResources {
   vm: LibvirtVmOutput;
   /** Set for a VM with a Kubernetes role. */
   node?: NodeOutput;
-  /** The VM's last volume operation: the host's next one waits for it. */
-  lastVolume: pulumi.Resource;
+}
+
+/** The host's SSH connection for a remote step of the VM, or a refusal naming what needs it. */
+function connectionFor(
+  host: LibvirtHostPlan,
+  vm: LibvirtVmPlan,
+  ctx: VmContext,
+  what: string,
+): pulumi.Output<Connection> {
+  if (!ctx.hostConnection) {
+    throw new pulumi.ResourceError(
+      `LibvirtLayer args.hostConnection is missing: labfabric writes ${what} of VM ${vm.name} over SSH on ${host.host}`,
+      ctx.parent,
+    );
+  }
+  return pulumi.secret(ctx.hostConnection(host.host));
+}
+
+/**
+ * The VM's NoCloud seed volume, as labfabric's own step on its host (seed.ts): the documents on
+ * stdin, the volume's path on stdout. A changed seed is a new volume name, so the step is
+ * replaced (create before delete: the old volume goes after the domain that used it).
+ */
+function seedStep(
+  name: string,
+  host: LibvirtHostPlan,
+  vm: LibvirtVmPlan,
+  ctx: VmContext,
+): command.remote.Command {
+  const step = renderSeedStep(
+    { pool: host.pool.name, volume: vm.seedVolumeName },
+    vm.cloudInit,
+  );
+  return new command.remote.Command(
+    `${name}-${vm.name}-seed`,
+    {
+      connection: connectionFor(host, vm, ctx, "the NoCloud seed"),
+      create: asRoot(host.ssh.user, step.create),
+      delete: asRoot(host.ssh.user, step.delete),
+      stdin: step.stdin,
+      triggers: step.triggers,
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr",
+    },
+    // A pool labfabric creates exists first.
+    { parent: ctx.parent, dependsOn: ctx.poolResource ? [ctx.poolResource] : [] },
+  );
 }
 
 /**
@@ -66,17 +110,11 @@ function dhcpHostStep(
   ctx: VmContext,
 ): command.remote.Command | undefined {
   if (vm.hostReservations.length === 0) return undefined;
-  if (!ctx.hostConnection) {
-    throw new pulumi.ResourceError(
-      `LibvirtLayer args.hostConnection is missing: VM ${vm.name} is on an adopted network, whose DHCP host entry labfabric adds over SSH on ${host.host}`,
-      ctx.parent,
-    );
-  }
   const step = renderDhcpHostStep(vm.hostReservations);
   return new command.remote.Command(
     `${name}-${vm.name}-dhcp-host`,
     {
-      connection: pulumi.secret(ctx.hostConnection(host.host)),
+      connection: connectionFor(host, vm, ctx, "the DHCP host entries"),
       create: asRoot(host.ssh.user, step.create),
       delete: asRoot(host.ssh.user, step.delete),
       // A changed entry replaces the step: the old entry goes before the new one is added.
@@ -95,6 +133,8 @@ export function vmResources(
   ctx: VmContext,
 ): VmResources {
   const { plan } = ctx;
+  // A copy-on-write overlay of the base image: created by plain RPCs (no stream), after the
+  // base image's upload by its baseVolumeId.
   const root = new libvirt.Volume(
     `${name}-${vm.name}-root`,
     {
@@ -104,34 +144,24 @@ export function vmResources(
       baseVolumeId: ctx.base.id,
       size: vm.diskBytes,
     },
-    ctx.child({ dependsOn: ctx.after }),
+    ctx.child(),
   );
-  const cloudInit = new libvirt.CloudInitDisk(
-    `${name}-${vm.name}-cloudinit`,
-    {
-      name: vm.cloudInitName,
-      pool: ctx.pool,
-      userData: vm.cloudInit.userData,
-      metaData: vm.cloudInit.metaData,
-      networkConfig: vm.cloudInit.networkConfig,
-    },
-    ctx.child({ dependsOn: [root] }),
-  );
+  const seed = seedStep(name, host, vm, ctx);
   const dhcpHost = dhcpHostStep(name, host, vm, ctx);
   const domain = new libvirt.Domain(
     `${name}-${vm.name}`,
     domainArgs(plan, vm, {
       rootVolumeId: root.id,
-      cloudInitId: cloudInit.id,
+      seedPath: seed.stdout.apply(seedPathOf),
       networkIds: ctx.networkIds,
     }),
     ctx.child({
       dependsOn: [
         ...ctx.fabric,
         ...vm.nics.flatMap((nic) => ctx.bridgeNetworks.get(nic.network) ?? []),
+        seed,
         // The reservation is in the network before the VM asks for its lease.
         ...(dhcpHost ? [dhcpHost] : []),
-        ctx.isos,
       ],
       customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[plan.domainType] },
     }),
@@ -141,7 +171,6 @@ export function vmResources(
   const out: VmResources = {
     domain,
     vm: { host: vm.host, name: vm.name, role: vm.role, addresses },
-    lastVolume: cloudInit,
   };
   if (vm.role === "none") return out;
   const ssh: Omit<SshTarget, "address"> = {

@@ -66,13 +66,13 @@ describe("lab-d's plan: ld-vm3 on the adopted network ldos", () => {
   it("ld-vm3's domain has neither addresses nor waitForLease (0.8 would add the entry itself)", () => {
     const args = domainArgs(plan.libvirt, vm("ld-vm3"), {
       rootVolumeId: "root",
-      cloudInitId: "ci",
+      seedPath: "/var/lib/libvirt/images/seed.iso",
       networkIds: new Map(),
     });
     assert.deepEqual(args.networkInterfaces, [{ networkName: "ldos", mac: VM3.mac }]);
     const vm1 = domainArgs(plan.libvirt, vm("ld-vm1"), {
       rootVolumeId: "root",
-      cloudInitId: "ci",
+      seedPath: "/var/lib/libvirt/images/seed.iso",
       networkIds: new Map([["ldnat1", "net-id"]]),
     });
     assert.deepEqual(vm1.networkInterfaces, [

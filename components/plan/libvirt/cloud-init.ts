@@ -2,7 +2,8 @@
 // (hostname, login user + key, swap off, root filesystem grown), meta-data, and a
 // network-config v2 document (MTU, static address or DHCP per NIC, routes to peer subnets).
 // Keys are sorted and the YAML is written for YAML 1.1 readers, so the same plan gives the
-// same bytes (every CloudInitDisk input forces replacement) and cloud-init's PyYAML reads
+// same bytes (the seed volume's name carries their hash: a change replaces the VM's seed and
+// domain) and cloud-init's PyYAML reads
 // back exactly what was planned (an all-digit MAC like 52:54:00:12:34:56 is a base-60 integer
 // to a YAML 1.1 reader unless quoted).
 import { createHash } from "node:crypto";
@@ -155,4 +156,18 @@ export function renderCloudInit(input: CloudInitInput): CloudInit {
     instanceId,
     metaData: renderMetaData(instanceId, input.hostname),
   };
+}
+
+/**
+ * The name of a VM's NoCloud seed volume (components/libvirt/seed.ts): changes exactly when one
+ * of the three documents changes, so a changed seed is a new volume and the domain is replaced.
+ */
+export function seedVolumeName(
+  lab: string,
+  vm: string,
+  docs: Pick<CloudInit, "userData" | "metaData" | "networkConfig">,
+): string {
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+  const hash = sha([docs.userData, docs.metaData, docs.networkConfig].map(sha).join("\n"));
+  return `${lab}-${vm}-seed-${hash.slice(0, 12)}.iso`;
 }

@@ -6,7 +6,12 @@ import * as cidr from "../../shared";
 import type { PlanCore } from "../types";
 import { FABRIC_NETWORK, findNetwork } from "../nodes";
 import type { NetworkSpec, VmSpec } from "../../spec";
-import { renderCloudInit, type CloudInitNic, type CloudInitRoute } from "./cloud-init";
+import {
+  renderCloudInit,
+  seedVolumeName,
+  type CloudInitNic,
+  type CloudInitRoute,
+} from "./cloud-init";
 import { DEFAULT_VM_NAMESERVERS, GIB } from "./defaults";
 import { renderNetworkXslt, type XsltHost } from "./network-xslt";
 import type {
@@ -211,6 +216,13 @@ export function planLibvirt(lab: PlanCore, options: LibvirtPlanOptions = {}): Li
         nameservers,
       );
       const addresses = Object.fromEntries(nics.map((n) => [n.network, cidr.addressOf(n.address)]));
+      const cloudInit = renderCloudInit({
+        lab: lab.lab,
+        hostname: vm.name,
+        user: spec.libvirt.vmUser,
+        sshPublicKey: spec.sshPublicKey,
+        nics: nics.map((n) => n.cloudInit),
+      });
       return {
         name: vm.name,
         host: vm.host,
@@ -221,15 +233,9 @@ export function planLibvirt(lab: PlanCore, options: LibvirtPlanOptions = {}): Li
         diskBytes: vm.diskGiB * GIB,
         imageKey: `${host.name}-${vm.image}`,
         rootVolumeName: `${lab.lab}-${vm.name}-root.qcow2`,
-        cloudInitName: `${lab.lab}-${vm.name}-cloudinit.iso`,
+        seedVolumeName: seedVolumeName(lab.lab, vm.name, cloudInit),
         nics,
-        cloudInit: renderCloudInit({
-          lab: lab.lab,
-          hostname: vm.name,
-          user: spec.libvirt.vmUser,
-          sshPublicKey: spec.sshPublicKey,
-          nics: nics.map((n) => n.cloudInit),
-        }),
+        cloudInit,
         address: nics.length > 0 ? cidr.addressOf(nics[0].address) : "",
         addresses,
         hostReservations: nics

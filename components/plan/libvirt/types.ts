@@ -117,7 +117,8 @@ export interface LibvirtVmPlan {
   diskBytes: number;
   imageKey: string;
   rootVolumeName: string;
-  cloudInitName: string;
+  /** The NoCloud seed volume in the host's pool: `<lab>-<vm>-seed-<hash of the documents>.iso`. */
+  seedVolumeName: string;
   nics: LibvirtNicPlan[];
   cloudInit: CloudInit;
   /** The first NIC's address without prefix (the kubelet node-ip). */
