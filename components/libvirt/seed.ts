@@ -57,7 +57,8 @@ export function seedTargetProblems(t: SeedTarget): string[] {
 
 function checked(t: SeedTarget): SeedTarget {
   const bad = seedTargetProblems(t);
-  if (bad.length > 0) throw new Error(`labfabric: NoCloud seed with an invalid value: ${bad.join("; ")}`);
+  if (bad.length > 0)
+    throw new Error(`labfabric: NoCloud seed with an invalid value: ${bad.join("; ")}`);
   return t;
 }
 
@@ -117,7 +118,7 @@ function tools(): string {
 function readDocs(docs: Docs): string {
   const sums = docsInOrder(docs).map(sha256);
   return [
-    'IFS= read -r mark || mark=',
+    "IFS= read -r mark || mark=",
     `[ "$mark" = ${shq(SEED_STDIN_MARK)} ] || ${fail(`standard input is not a NoCloud seed (${SEED_STDIN_MARK})`)}`,
     'mkdir "$t/d"',
     ...SEED_FILES.map((f, i) =>
