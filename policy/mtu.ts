@@ -4,7 +4,8 @@
 // 1. host fabric: a host's VM MTU fits its underlay minus the VXLAN overhead (post A);
 // 2. libvirt networks: the network on the fabric bridge has exactly the fabric's VM MTU; any
 //    other labfabric network at most the smallest one (its VMs' traffic crosses the fabric);
-// 3. VM NICs (cloud-init network-config of each VM) have the MTU of the network they sit on;
+// 3. VM NICs (the network-config of each VM's NoCloud seed, read from the seed step's stdin)
+//    have the MTU of the network they sit on;
 // 4. the CNI's chart value fits the node NIC (the first NIC of every VM and instance): the
 //    plugin whose chart the release installs reads its own MTU setting back from the values
 //    (components/cni-plugins, `valuesMtu`) as the node NIC MTU it needs. Calico
@@ -21,13 +22,14 @@ import type {
 } from "@pulumi/policy";
 import { parse } from "yaml";
 import { cniPluginOfChart, type ValuesMtu, type Values } from "../components/cni-plugins";
+import { parseSeedStdin } from "../components/libvirt/seed";
 import { ENCAP_OVERHEAD } from "../components/spec";
 import { at, isObj, reveal, snapshot, type Obj, type Value } from "./props";
 
 export const HOST_FABRIC = "labfabric:host-fabric:HostFabric";
 export const LIBVIRT_NETWORK = "libvirt:index/network:Network";
 export const LIBVIRT_DOMAIN = "libvirt:index/domain:Domain";
-export const CLOUD_INIT_DISK = "libvirt:index/cloudInitDisk:CloudInitDisk";
+export const REMOTE_COMMAND = "command:remote:Command";
 export const OPENSTACK_INSTANCE = "openstack:compute/instance:Instance";
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -51,6 +53,16 @@ function yamlOf(text: string | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The network-config of a VM's NoCloud seed step (components/libvirt/seed.ts): a remote command
+ * whose stdin is a seed, recognised by its format (the mark line and three base64 documents,
+ * parsed by the module that writes it), not by the step's name.
+ */
+export function seedNetworkConfig(r: Pick<Resource, "type" | "props">): string | undefined {
+  if (r.type !== REMOTE_COMMAND) return undefined;
+  return parseSeedStdin(str(at(snapshot(r.props), "stdin")))?.networkConfig;
 }
 
 /** MTUs of a cloud-init network-config v2, in NIC order (nic0, nic1, ...). */
@@ -146,9 +158,9 @@ function checkVmNics(
   const nodeNics: number[] = [];
   for (const d of resources.filter((r) => r.type === LIBVIRT_DOMAIN)) {
     const deps = d.dependencies.map((x) => byUrn.get(x.urn) ?? x);
-    const disk = deps.find((x) => x.type === CLOUD_INIT_DISK);
-    if (!disk) continue;
-    const nics = cloudInitNicMtus(str(at(snapshot(disk.props), "networkConfig")));
+    const networkConfig = deps.map(seedNetworkConfig).find((c) => c !== undefined);
+    if (networkConfig === undefined) continue;
+    const nics = cloudInitNicMtus(networkConfig);
     if (nics.length > 0) nodeNics.push(nics[0]);
     const nets = deps
       .filter((x) => x.type === LIBVIRT_NETWORK)

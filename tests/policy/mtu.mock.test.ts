@@ -2,14 +2,15 @@
 // VM NICs and CNI values must agree; values unknown at preview are skipped.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seedStdin } from "../../components/libvirt/seed";
 import {
-  CLOUD_INIT_DISK,
   HELM_RELEASE,
   HOST_FABRIC,
   LIBVIRT_DOMAIN,
   LIBVIRT_NETWORK,
   mtuConsistent,
   OPENSTACK_INSTANCE,
+  REMOTE_COMMAND,
 } from "../../policy/mtu";
 import { runStackPolicy, stackArgs, type Captured } from "./harness";
 
@@ -40,12 +41,23 @@ describe("mtu-consistent", () => {
     });
   const network = (mtu: number, bridge = "br-vm") =>
     res(LIBVIRT_NETWORK, "libvirt-host1-fabric", { name: "fabric", bridge, mode: "bridge", mtu });
-  const vm = (nicMtu: number) => [
-    res(CLOUD_INIT_DISK, "libvirt-w1-cloudinit", {
-      networkConfig: `version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: 52:54:00:00:00:01\n    mtu: ${nicMtu}\n`,
+  const networkConfig = (nicMtu: number) =>
+    `version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: 52:54:00:00:00:01\n    mtu: ${nicMtu}\n`;
+  /** The VM's seed step (components/libvirt/seed.ts), by any name, and its domain. */
+  const vm = (nicMtu: number, stepName = "libvirt-w1-seed") => [
+    res(REMOTE_COMMAND, stepName, {
+      create: "sh -c '...'",
+      stdin: seedStdin({
+        userData: "#cloud-config\n",
+        metaData: "",
+        networkConfig: networkConfig(nicMtu),
+      }),
     }),
+    // Another remote step the domain waits for (the DHCP host entry): not a seed.
+    res(REMOTE_COMMAND, "libvirt-w1-dhcp-host", { create: "sh -c '...'" }),
     res(LIBVIRT_DOMAIN, "libvirt-w1", { name: "w1" }, [
-      urn(CLOUD_INIT_DISK, "libvirt-w1-cloudinit"),
+      urn(REMOTE_COMMAND, "libvirt-w1-dhcp-host"),
+      urn(REMOTE_COMMAND, stepName),
       urn(LIBVIRT_NETWORK, "libvirt-host1-fabric"),
     ]),
   ];
@@ -85,13 +97,21 @@ describe("mtu-consistent", () => {
     assert.match(v[0], /libvirt network fabric has MTU 9000, above the fabric's VM MTU 1450/);
   });
 
-  it("fails a VM NIC whose MTU differs from its network's", async () => {
-    const v = await check([fabric(1450), network(1450), ...vm(1500)]);
-    assert.equal(v.length, 1);
-    assert.match(
-      v[0],
-      /VM w1: NIC 0 has MTU 1500 in its cloud-init network-config, its libvirt network has 1450/,
-    );
+  it("fails a VM NIC whose MTU differs from its network's, the seed step found by its stdin", async () => {
+    for (const name of ["libvirt-w1-seed", "renamed-step"]) {
+      const v = await check([fabric(1450), network(1450), ...vm(1500, name)]);
+      assert.equal(v.length, 1, name);
+      assert.match(
+        v[0],
+        /VM w1: NIC 0 has MTU 1500 in its cloud-init network-config, its libvirt network has 1450/,
+      );
+    }
+  });
+
+  it("reads no NIC from a remote step whose stdin is not a seed", async () => {
+    const [step, ...rest] = vm(1500);
+    const notSeed = { ...step, props: { ...step.props, stdin: networkConfig(1500) } };
+    assert.deepEqual(await check([fabric(1450), network(1450), notSeed, ...rest]), []);
   });
 
   it("fails Calico's pod MTU plus IPIP above the node NIC (Calico takes the POD MTU)", async () => {

@@ -12,7 +12,6 @@ describe("policy pack on scenario D (Pulumi.d-libvirt-routed.yaml)", () => {
     "labfabric:host-fabric:HostFabric",
     "libvirt:index/network:Network",
     "libvirt:index/domain:Domain",
-    "libvirt:index/cloudInitDisk:CloudInitDisk",
     "openstack:compute/instance:Instance",
     "kubernetes:helm.sh/v3:Release",
   ]);
