@@ -10,10 +10,13 @@ import { parse } from "yaml";
 import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
 import { renderDomainXslt } from "../../components/libvirt/domain-xslt";
+import { parseSeedStdin, renderSeedStep } from "../../components/libvirt/seed";
+import { asRoot } from "../../components/shared";
 import {
   allStrings,
   assertProvidersPerHost,
   byName,
+  connectionStandIn,
   countByType,
   fabricDoneIndex,
   fabricStandIn,
@@ -25,6 +28,7 @@ import {
   PUBLIC_KEY,
   recordDependencies,
   recordRegistrations,
+  seedPathFor,
   settle,
   STACK_A,
   T,
@@ -55,11 +59,26 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     });
     knownHosts = join(mkdtempSync(join(tmpdir(), "lf-libvirt-")), "known_hosts");
     const fabric = { host1: [fabricStandIn("host1")], host2: [fabricStandIn("host2")] };
-    layer = new LibvirtLayer("libvirt", { plan: plan.libvirt, fabric, knownHostsFile: knownHosts });
+    layer = new LibvirtLayer("libvirt", {
+      plan: plan.libvirt,
+      fabric,
+      knownHostsFile: knownHosts,
+      hostConnection: connectionStandIn,
+    });
     await settle(layer);
   });
 
-  it("registers 2 providers, 2 fabric networks, 2 base images, 6 root volumes, 6 cloud-init disks, 6 domains", () => {
+  const vmPlan = (vm: string) =>
+    plan.libvirt.hosts.flatMap((h) => h.vms).find((v) => v.name === vm)!;
+  /** Each VM's seed step (a remote command on its host) by VM name. */
+  const seeds = () =>
+    new Map(
+      ofType(registered, T.command)
+        .filter((c) => c.name.endsWith("-seed"))
+        .map((c) => [c.name.replace(/^libvirt-|-seed$/g, ""), c.inputs]),
+    );
+
+  it("registers 2 providers, 2 fabric networks, 2 base images, 6 root volumes, 6 seed steps, 6 domains", () => {
     const counts = countByType(registered);
     assert.deepEqual(
       {
@@ -67,11 +86,21 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
         provider: counts[T.provider],
         network: counts[T.network],
         volume: counts[T.volume],
-        cloudInit: counts[T.cloudInit],
+        command: counts[T.command],
         domain: counts[T.domain],
         pool: counts[T.pool],
+        cloudInitDisk: counts["libvirt:index/cloudInitDisk:CloudInitDisk"],
       },
-      { layer: 1, provider: 2, network: 2, volume: 8, cloudInit: 6, domain: 6, pool: undefined },
+      {
+        layer: 1,
+        provider: 2,
+        network: 2,
+        volume: 8,
+        command: 6,
+        domain: 6,
+        pool: undefined,
+        cloudInitDisk: undefined,
+      },
     );
   });
 
@@ -131,8 +160,11 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
       memory: 16384,
       autostart: true,
       cpu: { mode: "host-passthrough" },
-      disks: [{ volumeId: "libvirt-master-0-root-id" }],
-      cloudinit: "libvirt-master-0-cloudinit-id",
+      // The seed step's path on stdout: a .iso file, which 0.8 attaches as a CD-ROM.
+      disks: [
+        { volumeId: "libvirt-master-0-root-id" },
+        { file: seedPathFor(vmPlan("master-0").seedVolumeName) },
+      ],
       // By bridge: what libvirt (and so the provider's read) makes of a bridge-mode network.
       networkInterfaces: [{ bridge: "br-vm", mac: nic.mac }],
       consoles: [{ type: "pty", targetPort: "0", targetType: "serial" }],
@@ -155,18 +187,47 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     ]);
   });
 
-  it("puts the planner's VM MTU and the static fabric address into every VM's cloud-init", () => {
-    for (const d of ofType(registered, T.cloudInit)) {
-      const vm = String(d.name).replace(/^libvirt-|-cloudinit$/g, "");
+  it("puts the planner's VM MTU and the static fabric address into every VM's seed", () => {
+    assert.equal(seeds().size, 6);
+    for (const [vm, inputs] of seeds()) {
       const nic = plan.vmNics.find((n) => n.vm === vm)!;
-      const config = parse(String(d.inputs.networkConfig)) as {
+      const docs = parseSeedStdin(String(inputs.stdin))!;
+      assert.deepEqual(docs, {
+        userData: vmPlan(vm).cloudInit.userData,
+        metaData: vmPlan(vm).cloudInit.metaData,
+        networkConfig: vmPlan(vm).cloudInit.networkConfig,
+      });
+      const config = parse(docs.networkConfig) as {
         ethernets: Record<string, { mtu: number; addresses: string[]; dhcp4: boolean }>;
       };
       assert.equal(config.ethernets.nic0.mtu, plan.mtu.vmMtu, `${vm} NIC MTU`);
       assert.deepEqual(config.ethernets.nic0.addresses, [nic.address], `${vm} address`);
       assert.match(nic.address!, /^12\.12\.139\.\d+\/24$/);
       assert.equal(config.ethernets.nic0.dhcp4, false);
-      assert.equal(d.inputs.name, `a-vxlan-stretch-${vm}-cloudinit.iso`);
+      assert.match(
+        vmPlan(vm).seedVolumeName,
+        new RegExp(`^a-vxlan-stretch-${vm}-seed-[0-9a-f]{12}\\.iso$`),
+      );
+    }
+  });
+
+  it("runs each seed step as root on the VM's host over its SSH connection, replaced with its volume", () => {
+    const host = (vm: string) => vmPlan(vm).host;
+    for (const [vm, inputs] of seeds()) {
+      const step = renderSeedStep(
+        { pool: "default", volume: vmPlan(vm).seedVolumeName },
+        vmPlan(vm).cloudInit,
+      );
+      // a secret; the command SDK's own dial defaults filled in
+      assert.deepEqual(
+        (inputs.connection as { value: unknown }).value,
+        { ...connectionStandIn(host(vm)), dialErrorLimit: 10, perDialTimeout: 15 },
+        vm,
+      );
+      assert.equal(inputs.create, asRoot("root", step.create), vm);
+      assert.equal(inputs.delete, asRoot("root", step.delete), vm);
+      assert.equal(inputs.stdin, step.stdin, vm);
+      assert.deepEqual(inputs.triggers, ["default", vmPlan(vm).seedVolumeName]);
     }
   });
 
@@ -187,22 +248,19 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     assert.equal(ofType(registered, FABRIC_TYPE).length, 2);
   });
 
-  it("runs a host's volume operations one at a time, and its domains after its last cloud-init disk", () => {
-    // 0.8.3 reads a cloud-init disk back right after the upload, and its libvirt client can lose
-    // that download or hang the connection while other calls run on it (component.ts).
+  it("starts each domain after its root volume and its seed; root volumes after the base image only", () => {
+    // No chain between VMs: the read-back that needed one went with CloudInitDisk (component.ts).
     for (const [host, vms] of [
       ["host1", ["master-0", "master-1", "worker-0"]],
       ["host2", ["master-2", "worker-1", "worker-2"]],
     ] as const) {
       const on = (r: string) => deps.get(r) ?? [];
-      assert.ok(on(`libvirt-${vms[0]}-root`).includes(`libvirt-${host}-rocky9-image`));
-      vms.forEach((vm, i) => {
-        assert.ok(on(`libvirt-${vm}-cloudinit`).includes(`libvirt-${vm}-root`), vm);
-        if (i > 0) {
-          assert.ok(on(`libvirt-${vm}-root`).includes(`libvirt-${vms[i - 1]}-cloudinit`), vm);
-        }
-        assert.ok(on(`libvirt-${vm}`).includes(`libvirt-${vms[2]}-cloudinit`), `${vm} domain`);
-      });
+      for (const vm of vms) {
+        assert.deepEqual(on(`libvirt-${vm}-root`), [`libvirt-${host}-rocky9-image`], vm);
+        assert.ok(on(`libvirt-${vm}`).includes(`libvirt-${vm}-seed`), `${vm} domain`);
+        assert.ok(on(`libvirt-${vm}`).includes(`libvirt-${vm}-root`), `${vm} domain`);
+        assert.ok(!on(`libvirt-${vm}`).some((d) => /-seed$/.test(d) && d !== `libvirt-${vm}-seed`));
+      }
     }
   });
 
@@ -276,12 +334,17 @@ describe("scenario A: libvirt layer (mocks, update mode)", () => {
     assert.deepEqual(Object.keys(layer.networks), ["host1", "host2"]);
   });
 
-  it("puts no private key into any input (only the public key, in user-data)", () => {
+  it("puts no private key into any input (only the public key, in the seeds' user-data)", () => {
     const strings = registered.flatMap((r) => allStrings(r.inputs));
     assert.equal(strings.filter((s) => s.includes(PRIVATE_KEY_MARKER)).length, 0);
     const withKey = registered.filter((r) =>
       allStrings(r.inputs).some((s) => s.includes(PUBLIC_KEY)),
     );
-    assert.deepEqual(new Set(withKey.map((r) => r.type)), new Set([T.cloudInit]));
+    // On the seed steps' stdin (base64 of user-data), so no input holds it in plain text.
+    assert.deepEqual(withKey, []);
+    const seedKeys = [...seeds().values()].filter((i) =>
+      parseSeedStdin(String(i.stdin))?.userData.includes(PUBLIC_KEY),
+    );
+    assert.equal(seedKeys.length, 6);
   });
 });

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import type { LabPlan } from "../../components/plan/plan";
 import { LibvirtLayer } from "../../components/libvirt/component";
 import { renderDhcpHostStep } from "../../components/libvirt/dhcp-host";
+import { parseSeedStdin } from "../../components/libvirt/seed";
 import { asRoot } from "../../components/shared";
 import {
   allStrings,
@@ -25,6 +26,7 @@ import {
   ofType,
   PRIVATE_KEY_MARKER,
   recordRegistrations,
+  seedPathFor,
   settle,
   STACK_D,
   T,
@@ -56,11 +58,12 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
       sshKeyFile: keyFile,
       fabric: { "kubernetes-host": [fabricStandIn("kubernetes-host")] },
       knownHostsFile: join(dir, "known_hosts"),
+      hostConnection: connectionStandIn,
     });
     await settle(layer);
   });
 
-  it("registers 1 provider, 1 NAT network, 1 base image, 1 root volume, 1 cloud-init disk, 1 domain", () => {
+  it("registers 1 provider, 1 NAT network, 1 base image, 1 root volume, 1 seed step, 1 domain", () => {
     const counts = countByType(registered);
     assert.deepEqual(
       {
@@ -68,10 +71,10 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
         provider: counts[T.provider],
         network: counts[T.network],
         volume: counts[T.volume],
-        cloudInit: counts[T.cloudInit],
+        command: counts[T.command],
         domain: counts[T.domain],
       },
-      { layer: 1, provider: 1, network: 1, volume: 2, cloudInit: 1, domain: 1 },
+      { layer: 1, provider: 1, network: 1, volume: 2, command: 1, domain: 1 },
     );
   });
 
@@ -142,7 +145,14 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
     ]);
     assert.deepEqual(
       [domain.vcpu, domain.memory, domain.disks],
-      [3, 6144, [{ volumeId: "libvirt-master-root-id" }]],
+      [
+        3,
+        6144,
+        [
+          { volumeId: "libvirt-master-root-id" },
+          { file: seedPathFor(plan.libvirt.hosts[0].vms[0].seedVolumeName) },
+        ],
+      ],
     );
     assert.equal(byName(registered, "libvirt-master-root").inputs.size, 100 * 1024 ** 3);
     const nic = plan.vmNics.find((n) => n.vm === "master")!;
@@ -150,8 +160,8 @@ describe("scenario D: libvirt layer (mocks, update mode, key file)", () => {
   });
 
   it("routes the peer NAT subnet via the local libvirt gateway in cloud-init, at MTU 1500", () => {
-    const disk = ofType(registered, T.cloudInit)[0].inputs;
-    const config = parse(String(disk.networkConfig)) as {
+    const seed = byName(registered, "libvirt-master-seed").inputs;
+    const config = parse(parseSeedStdin(String(seed.stdin))!.networkConfig) as {
       ethernets: { nic0: { mtu: number; dhcp4: boolean; routes: unknown[] } };
     };
     assert.deepEqual(config.ethernets.nic0, {
@@ -261,7 +271,13 @@ describe("scenario D with a VM on the adopted network and a pool to create (mock
       },
     );
     assert.ok(doneIndex(registered, "adopt-jump-dhcp-host") < indexOf(registered, "adopt-jump"));
-    assert.equal(ofType(registered, T.command).length, 1, "k8snat's VM needs no step");
+    assert.deepEqual(
+      ofType(registered, T.command)
+        .map((c) => c.name)
+        .sort(),
+      ["adopt-jump-dhcp-host", "adopt-jump-seed", "adopt-master-seed"],
+      "k8snat's VM needs no DHCP host step",
+    );
   });
 
   it("creates the dir pool on each host with VMs and puts every volume in it", () => {
@@ -272,10 +288,15 @@ describe("scenario D with a VM on the adopted network and a pool to create (mock
         { name: "lab", type: "dir", target: { path: "/home/libvirt/images" } },
       ]),
     );
-    const pools = [...ofType(registered, T.volume), ...ofType(registered, T.cloudInit)].map(
-      (v) => v.inputs.pool,
-    );
-    assert.equal(pools.length, 6);
+    const pools = ofType(registered, T.volume).map((v) => v.inputs.pool);
+    assert.equal(pools.length, 4);
     assert.ok(pools.every((p) => p === "lab"));
+    // The seeds too, each after its host's pool exists.
+    const seeds = ofType(registered, T.command).filter((c) => c.name.endsWith("-seed"));
+    assert.deepEqual(
+      seeds.map((c) => (c.inputs.triggers as string[])[0]),
+      ["lab", "lab"],
+    );
+    assert.match(String(seeds[0].inputs.create), /pool='\\''lab'\\''/);
   });
 });

@@ -8,6 +8,7 @@ import { LibvirtLayer } from "../../components/libvirt/component";
 import {
   assertProvidersPerHost,
   byName,
+  connectionStandIn,
   countByType,
   loadScenario,
   recordRegistrations,
@@ -27,12 +28,21 @@ describe("preview: scenarios A and D", () => {
   before(async () => {
     registered = await recordRegistrations(true);
     const knownHostsFile = join(tmpdir(), "lf-preview-known-hosts");
-    a = new LibvirtLayer("a", { plan: loadScenario(STACK_A).libvirt, knownHostsFile });
-    d = new LibvirtLayer("d", { plan: loadScenario(STACK_D).libvirt, knownHostsFile });
+    const hostConnection = connectionStandIn;
+    a = new LibvirtLayer("a", {
+      plan: loadScenario(STACK_A).libvirt,
+      knownHostsFile,
+      hostConnection,
+    });
+    d = new LibvirtLayer("d", {
+      plan: loadScenario(STACK_D).libvirt,
+      knownHostsFile,
+      hostConnection,
+    });
     await Promise.all([settle(a), settle(d)]);
   });
 
-  it("registers the same resources as an update (A: 2+2+8+6+6, D: 1+1+2+1+1)", () => {
+  it("registers the same resources as an update (A: 2+2+8+6 seeds+6, D: 1+1+2+1+1)", () => {
     const only = (prefix: string) =>
       countByType(registered.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`)));
     for (const [prefix, expected] of [
@@ -41,7 +51,7 @@ describe("preview: scenarios A and D", () => {
     ] as const) {
       const c = only(prefix);
       assert.deepEqual(
-        [T.layer, T.provider, T.network, T.volume, T.cloudInit, T.domain].map((t) => c[t]),
+        [T.layer, T.provider, T.network, T.volume, T.command, T.domain].map((t) => c[t]),
         expected,
         `scenario ${prefix}`,
       );

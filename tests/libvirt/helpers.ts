@@ -11,6 +11,7 @@ import { type LabPlan } from "../../components/plan/plan";
 import { labSpecSchema, type LabSpec } from "../../components/spec/schema";
 import { readStackFile } from "../../components/spec/stack-file";
 import type { LibvirtLayer } from "../../components/libvirt/component";
+import { SEED_STDIN_MARK } from "../../components/libvirt/seed";
 
 export const REPO = join(__dirname, "..", "..");
 export const STACK_A = join(REPO, "Pulumi.a-vxlan-stretch.yaml");
@@ -78,7 +79,7 @@ export async function recordRegistrations(preview: boolean): Promise<Registratio
           await new Promise((r) => setTimeout(r, FABRIC_DELAY_MS));
           registered.push({ type: "done", name: args.name, inputs: {} });
         }
-        return { id: `${args.name}-id`, state: { ...args.inputs } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...seedStepOutput(args) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         return args.inputs as Record<string, unknown>;
@@ -89,6 +90,16 @@ export async function recordRegistrations(preview: boolean): Promise<Registratio
     preview,
   );
   return registered;
+}
+
+/** A dir pool's path of the volume: what a seed step (components/libvirt/seed.ts) prints. */
+export const seedPathFor = (volume: string) => `/var/lib/libvirt/images/${volume}`;
+
+/** What a seed step prints on the host: its volume's path (its triggers are [pool, volume]). */
+function seedStepOutput(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const inputs = args.inputs as { stdin?: string; triggers?: string[] };
+  if (args.type !== T.command || !inputs.stdin?.startsWith(`${SEED_STDIN_MARK}\n`)) return {};
+  return { stdout: `${seedPathFor(String(inputs.triggers?.[1]))}\n` };
 }
 
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
@@ -129,7 +140,6 @@ export const T = {
   provider: "pulumi:providers:libvirt",
   network: "libvirt:index/network:Network",
   volume: "libvirt:index/volume:Volume",
-  cloudInit: "libvirt:index/cloudInitDisk:CloudInitDisk",
   domain: "libvirt:index/domain:Domain",
   pool: "libvirt:index/pool:Pool",
   command: "command:remote:Command",
@@ -144,7 +154,6 @@ export function expectedHosts(layer: LibvirtLayer, name: string): Map<string, st
     if (h.pool.path) out.set(`${name}-${h.host}-pool`, h.host);
     for (const vm of h.vms) {
       out.set(`${name}-${vm.name}-root`, h.host);
-      out.set(`${name}-${vm.name}-cloudinit`, h.host);
       out.set(`${name}-${vm.name}`, h.host);
     }
   }
