@@ -142,57 +142,33 @@ export function vmLabPulumi(ctx: VmLabContext, args: string[], echo = false) {
   });
 }
 
-/**
- * What terraform-provider-libvirt 0.8.3 reports when the read-back of a CloudInitDisk it has
- * just uploaded comes back empty. The upload is intact on the host; the download is lost by the
- * provider's libvirt client (go-libvirt ends a volume download at the first packet that looks
- * like the end, and libvirtd 9.0 does not always send the call's reply before the stream data:
- * measured with go-libvirt alone, 1 in ~150 upload-then-download pairs came back with 0 bytes
- * while the file on the host was complete, and 0 of 400 downloads of an idle volume). The
- * failed disk is in the state with its id, so a second `up` converges.
- */
-export const LOST_ISO_READBACK = /error while retrieving remote ISO: .*corrupted-image/;
-
-/**
- * `pulumi up` of the lab; once more when (and only when) the first one failed on the lost
- * read-back above, saying so. Returns how many runs it took.
- */
-export function vmLabUp(ctx: VmLabContext, echo = true): number {
+/** `pulumi up` of the lab, printed as it goes (echo) and kept in up.log. */
+export function vmLabUp(ctx: VmLabContext, echo = true): void {
   const log = join(ctx.dir, "up.log");
   const args = ["up", "--yes", "--skip-preview", "--stack", ctx.def.stack];
-  // Printed as it goes (echo) and kept in up.log, so the failure's text can be read afterwards.
-  const up = () =>
-    spawnSync(
-      "bash",
-      [
-        "-c",
-        'set -o pipefail; pulumi "$@" --non-interactive 2>&1 | tee "$LABFABRIC_UP_LOG"',
-        "pulumi",
-        ...args,
-        "--config-file",
-        ctx.configFile,
-      ],
-      {
-        cwd: REPO,
-        env: { ...ctx.env, LABFABRIC_UP_LOG: log },
-        encoding: "utf8",
-        timeout: 30 * 60_000,
-        stdio: ["ignore", echo ? "inherit" : "pipe", echo ? "inherit" : "pipe"],
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    ).status;
-  const said = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
-  let code = up();
-  let runs = 1;
-  if (code !== 0 && LOST_ISO_READBACK.test(said())) {
-    console.error(
-      "lab: the provider lost a CloudInitDisk's read-back (error while retrieving remote ISO); the disk is on the host and in the state: running up once more",
-    );
-    code = up();
-    runs = 2;
+  const code = spawnSync(
+    "bash",
+    [
+      "-c",
+      'set -o pipefail; pulumi "$@" --non-interactive 2>&1 | tee "$LABFABRIC_UP_LOG"',
+      "pulumi",
+      ...args,
+      "--config-file",
+      ctx.configFile,
+    ],
+    {
+      cwd: REPO,
+      env: { ...ctx.env, LABFABRIC_UP_LOG: log },
+      encoding: "utf8",
+      timeout: 30 * 60_000,
+      stdio: ["ignore", echo ? "inherit" : "pipe", echo ? "inherit" : "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).status;
+  if (code !== 0) {
+    const said = existsSync(log) ? readFileSync(log, "utf8") : "";
+    throw new Error(`pulumi up failed (${code}):\n${said}`);
   }
-  if (code !== 0) throw new Error(`pulumi up failed (${code}):\n${said()}`);
-  return runs;
 }
 
 export function labVms(ctx: VmLabContext): LibvirtVmPlan[] {
