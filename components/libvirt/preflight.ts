@@ -1,19 +1,33 @@
-// Preflight of the libvirt layer, run in preview and up before any resource: with
-// `libvirt.domainType: kvm` every host that gets a VM must be able to run KVM guests. libvirt
-// itself would only say so when the first domain starts, leaving a half-created lab; and a host
-// that is itself a guest without nested virtualisation has /dev/kvm whose guests hang in the
-// kernel's decompressor instead of failing. So the host is asked over SSH (its key checked as
-// on every other path) and a host that cannot is one line naming the key and the fix.
+// Preflight of the libvirt layer, run in preview and up before any resource. Every host that
+// gets a VM must be able to build the VMs' NoCloud seeds (seed.ts: genisoimage, xorrisofs or
+// mkisofs, and isoinfo or xorriso to read one back), and with `libvirt.domainType: kvm` run KVM
+// guests. libvirt itself would only say so when the first domain starts, leaving a half-created
+// lab; and a host that is itself a guest without nested virtualisation has /dev/kvm whose
+// guests hang in the kernel's decompressor instead of failing. So the host is asked over SSH
+// (its key checked as on every other path) and a host that cannot is one line naming the fix.
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Client, type ConnectConfig } from "ssh2";
 import type { LibvirtPlan } from "../plan";
 import { outputValue } from "../shared";
 import type { SshTarget } from "../ssh";
+import { ISO_TOOL_PACKAGE, ISO_TOOLS } from "./seed";
 
 /** Read-only: prints one word per capability the host has. */
 export const KVM_PROBE =
   "if [ -c /dev/kvm ]; then echo kvm-device; fi; if grep -qwE 'vmx|svm' /proc/cpuinfo; then echo cpu-virtualisation; fi";
+
+/** Read-only: prints iso-tool when the host can build a seed ISO and read it back (seed.ts). */
+export const ISO_PROBE = `if { ${ISO_TOOLS.map((t) => `command -v ${t}`).join(" || ")}; } >/dev/null 2>&1 && { command -v isoinfo || command -v xorriso; } >/dev/null 2>&1; then echo iso-tool; fi`;
+
+/** What the preflight runs on every VM host. */
+export const HOST_PROBE = `${KVM_PROBE}; ${ISO_PROBE}`;
+
+/** The refusal for a VM host without an ISO tool, from HOST_PROBE's output; undefined = has one. */
+export function isoToolRefusal(t: Pick<HostCheckTarget, "host" | "key">, probeOutput: string) {
+  if (probeOutput.split(/\s+/).includes("iso-tool")) return undefined;
+  return `ERROR ${t.key.replace(/\.ssh$/, "")}: host ${t.host} has no ISO tool to build its VMs' NoCloud seeds (${ISO_TOOLS.join(", ")}, and isoinfo or xorriso to read one back). Fix: install the Debian package ${ISO_TOOL_PACKAGE} on ${t.host} (apt-get install ${ISO_TOOL_PACKAGE})`;
+}
 
 /** What keeps the host from running KVM guests, from KVM_PROBE's output; undefined = it can. */
 export function kvmProblem(probeOutput: string): string | undefined {
@@ -29,18 +43,22 @@ export function kvmRefusal(host: string, problem: string): string {
   return `ERROR labfabric:libvirt.domainType = "kvm": host ${host} ${problem}. Fix: enable hardware virtualisation on ${host}, or set labfabric:libvirt.domainType to "qemu" (software emulation, several times slower)`;
 }
 
-export function unreachableRefusal(key: string, host: string, why: string): string {
-  return `ERROR ${key}: could not check host ${host} for KVM over SSH (${why}). Fix: make the host reachable with the lab's key, or set labfabric:libvirt.domainType to "qemu"`;
+export function unreachableRefusal(key: string, host: string, why: string, kvm = true): string {
+  return kvm
+    ? `ERROR ${key}: could not check host ${host} for KVM and an ISO tool over SSH (${why}). Fix: make the host reachable with the lab's key, or set labfabric:libvirt.domainType to "qemu"`
+    : `ERROR ${key}: could not check host ${host} for an ISO tool over SSH (${why}). Fix: make the host reachable with the lab's key`;
 }
 
 /** How the preflight authenticates: the lab's key, or the agent the provider would use. */
 export type PreflightAuth = { privateKey: string } | { agent: string };
 
-export interface KvmCheckTarget {
+export interface HostCheckTarget {
   host: string;
   /** Config path of the host's ssh block, for messages ("hosts[0].ssh"). */
   key: string;
   ssh: SshEndpoint & { jump?: SshEndpoint };
+  /** Check KVM too (`domainType: kvm`). */
+  kvm: boolean;
 }
 
 /** Where to connect, with the host key when it is pinned (a plain string before up). */
@@ -84,7 +102,7 @@ function ready(client: Client, config: ConnectConfig): Promise<Client> {
 
 /** Runs one command over SSH (through the jump host when there is one); resolves its stdout. */
 export async function runOverSsh(
-  ssh: KvmCheckTarget["ssh"],
+  ssh: HostCheckTarget["ssh"],
   auth: PreflightAuth,
   command: string,
 ): Promise<string> {
@@ -123,41 +141,52 @@ export async function runOverSsh(
   }
 }
 
-/** One line per host that cannot run KVM guests (or could not be asked); empty = all can. */
-export async function kvmPreflight(
-  targets: readonly KvmCheckTarget[],
+/** One line per VM host that cannot (or could not be asked); empty = all can. */
+export async function hostPreflight(
+  targets: readonly HostCheckTarget[],
   auth: PreflightAuth,
   run: typeof runOverSsh = runOverSsh,
 ): Promise<string[]> {
   const results = await Promise.all(
-    targets.map(async (t) => {
+    targets.map(async (t): Promise<(string | undefined)[]> => {
       try {
-        const problem = kvmProblem(await run(t.ssh, auth, KVM_PROBE));
-        return problem ? kvmRefusal(t.host, problem) : undefined;
+        const out = await run(t.ssh, auth, HOST_PROBE);
+        const kvm = t.kvm ? kvmProblem(out) : undefined;
+        return [kvm && kvmRefusal(t.host, kvm), isoToolRefusal(t, out)];
       } catch (e) {
         const why = /verification failed/i.test(String(e))
           ? "its host key is not the pinned one"
           : (e as Error).message;
-        return unreachableRefusal(t.key, t.host, why);
+        return [unreachableRefusal(t.key, t.host, why, t.kvm)];
       }
     }),
   );
-  return results.filter((r): r is string => r !== undefined);
+  return results.flat().filter((r): r is string => r !== undefined);
 }
 
 /**
- * The hosts that get a VM under `domainType: kvm`, with their pinned keys (if any). The libvirt
- * plan has one entry per lab host, in the config's order: its index is the key's.
+ * The hosts that get a VM, with their pinned keys (if any); KVM is checked under `domainType:
+ * kvm`. The libvirt plan has one entry per lab host, in the config's order: its index is the key's.
  */
-export function kvmCheckTargets(plan: Pick<LibvirtPlan, "domainType" | "hosts">): KvmCheckTarget[] {
-  if (plan.domainType !== "kvm") return [];
+export function hostCheckTargets(
+  plan: Pick<LibvirtPlan, "domainType" | "hosts">,
+): HostCheckTarget[] {
   return plan.hosts.flatMap((h, i) =>
-    h.vms.length > 0 ? [{ host: h.host, key: `hosts[${i}].ssh`, ssh: sshOf(h.ssh) }] : [],
+    h.vms.length > 0
+      ? [
+          {
+            host: h.host,
+            key: `hosts[${i}].ssh`,
+            ssh: sshOf(h.ssh),
+            kvm: plan.domainType === "kvm",
+          },
+        ]
+      : [],
   );
 }
 
 /** A pinned key is a plain string in the plan; a learned one is not known before up. */
-function sshOf(ssh: SshTarget): KvmCheckTarget["ssh"] {
+function sshOf(ssh: SshTarget): HostCheckTarget["ssh"] {
   const pinned = (k: unknown) => (typeof k === "string" && k !== "" ? k : undefined);
   return {
     address: ssh.address,
@@ -170,14 +199,14 @@ function sshOf(ssh: SshTarget): KvmCheckTarget["ssh"] {
 
 /**
  * index.ts: refuses the run (RunError: one line per host, no stack trace) when a VM's host
- * cannot run KVM guests. The lab's key authenticates; without it, libvirt.sshKeyFile or the
- * ssh-agent the provider itself would use.
+ * cannot build the seeds or, under kvm, run KVM guests. The lab's key authenticates; without
+ * it, libvirt.sshKeyFile or the ssh-agent the provider itself would use.
  */
 export async function libvirtPreflight(
   plan: Pick<LibvirtPlan, "domainType" | "hosts" | "sshKeyFile">,
   sshPrivateKey: pulumi.Output<string> | undefined,
 ): Promise<void> {
-  const targets = kvmCheckTargets(plan);
+  const targets = hostCheckTargets(plan);
   if (targets.length === 0) return;
   const auth: PreflightAuth | undefined = sshPrivateKey
     ? { privateKey: (await outputValue(sshPrivateKey))! }
@@ -188,9 +217,9 @@ export async function libvirtPreflight(
         : undefined;
   if (!auth) {
     throw new pulumi.RunError(
-      'ERROR labfabric:libvirt.domainType = "kvm": no SSH key to check the hosts for KVM with. Fix: set labfabric:sshPrivateKey (secret) or labfabric:libvirt.sshKeyFile, or run with an ssh-agent',
+      "ERROR labfabric:sshPrivateKey: no SSH key to reach the VM hosts with (labfabric writes each VM's NoCloud seed there, and checks them first). Fix: set labfabric:sshPrivateKey (secret) or labfabric:libvirt.sshKeyFile, or run with an ssh-agent",
     );
   }
-  const refusals = await kvmPreflight(targets, auth);
+  const refusals = await hostPreflight(targets, auth);
   if (refusals.length > 0) throw new pulumi.RunError(refusals.join("\n"));
 }

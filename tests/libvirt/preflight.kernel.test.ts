@@ -1,5 +1,5 @@
-// The libvirt preflight: with domainType kvm, each VM host is asked over SSH whether it can run
-// KVM guests, before anything is created. Against a real sshd on loopback (this machine is the
+// The libvirt preflight: each VM host is asked over SSH whether it can build the VMs' NoCloud
+// seeds (an ISO tool) and, with domainType kvm, run KVM guests, before anything is created. Against a real sshd on loopback (this machine is the
 // "host": what the probe finds over SSH must be what this machine has), with its key pinned, a
 // wrong key, a jump host, and nothing listening.
 import assert from "node:assert/strict";
@@ -10,12 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  KVM_PROBE,
-  kvmCheckTargets,
-  kvmPreflight,
+  HOST_PROBE,
+  hostCheckTargets,
+  hostPreflight,
+  isoToolRefusal,
   kvmProblem,
   kvmRefusal,
-  type KvmCheckTarget,
+  type HostCheckTarget,
 } from "../../components/libvirt/preflight";
 import { load, vxlanLab } from "../lab/helpers";
 
@@ -25,19 +26,40 @@ describe("what the probe's answer means", () => {
     assert.match(kvmProblem("kvm-device\n")!, /no vmx or svm flag/);
     assert.equal(kvmProblem("kvm-device\ncpu-virtualisation\n"), undefined);
   });
-  it("checks only the hosts that get a VM, and only for kvm", () => {
+  it("no ISO tool: one line naming the host and the Debian package", () => {
+    const t = { host: "h1", key: "hosts[0].ssh" };
+    assert.equal(isoToolRefusal(t, "kvm-device\niso-tool\n"), undefined);
+    assert.equal(
+      isoToolRefusal(t, "kvm-device\n"),
+      "ERROR hosts[0]: host h1 has no ISO tool to build its VMs' NoCloud seeds (genisoimage, xorrisofs, mkisofs, and isoinfo or xorriso to read one back). Fix: install the Debian package genisoimage on h1 (apt-get install genisoimage)",
+    );
+  });
+  it("the ISO probe finds a tool exactly when one is on PATH", () => {
+    const probe = (path: string) =>
+      spawnSync("/bin/sh", ["-c", HOST_PROBE], { encoding: "utf8", env: { PATH: path } }).stdout;
+    const empty = mkdtempSync(join(tmpdir(), "lf-nobin-"));
+    assert.doesNotMatch(probe(empty), /iso-tool/);
+    const has = ["genisoimage", "isoinfo"].every(
+      (t) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0,
+    );
+    assert.equal(/iso-tool/.test(probe(process.env.PATH ?? "")), has);
+  });
+  it("checks the hosts that get a VM: always for an ISO tool, for KVM only with kvm", () => {
     const kvm = load(vxlanLab((s) => (s.libvirt = { ...s.libvirt, domainType: "kvm" })));
     const withVms = [...new Set(kvm.spec.vms.map((v) => v.host))].sort();
-    const targets = kvmCheckTargets(kvm.libvirt);
+    const targets = hostCheckTargets(kvm.libvirt);
     assert.deepEqual(targets.map((t) => t.host).sort(), withVms);
     for (const t of targets) {
       const i = kvm.spec.hosts.findIndex((h) => h.name === t.host);
       assert.equal(t.key, `hosts[${i}].ssh`);
       assert.equal(t.ssh.address, kvm.spec.hosts[i].ssh.address);
       assert.equal(t.ssh.hostKey, kvm.spec.hosts[i].ssh.hostKey);
+      assert.equal(t.kvm, true);
     }
     const qemu = load(vxlanLab((s) => (s.libvirt = { ...s.libvirt, domainType: "qemu" })));
-    assert.deepEqual(kvmCheckTargets(qemu.libvirt), []);
+    const q = hostCheckTargets(qemu.libvirt);
+    assert.deepEqual(q.map((t) => t.host).sort(), withVms);
+    assert.ok(q.every((t) => !t.kvm));
   });
 });
 
@@ -63,10 +85,11 @@ describe(
     let daemon: ChildProcess;
     let hostKey: string;
     let privateKey: string;
-    const target = (over: Partial<KvmCheckTarget["ssh"]> = {}): KvmCheckTarget => ({
+    const target = (over: Partial<HostCheckTarget["ssh"]> = {}): HostCheckTarget => ({
       host: "h1",
       key: "hosts[0].ssh",
       ssh: { address: "127.0.0.1", port, user: "root", hostKey, ...over },
+      kvm: true,
     });
 
     before(async () => {
@@ -105,12 +128,20 @@ describe(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("answers what this machine has: refused exactly when it cannot run KVM guests", async () => {
-      const local = spawnSync("sh", ["-c", KVM_PROBE], { encoding: "utf8" }).stdout;
+    it("answers what this machine has: refused exactly when it cannot run KVM guests or build a seed", async () => {
+      const local = spawnSync("sh", ["-c", HOST_PROBE], { encoding: "utf8" }).stdout;
       const problem = kvmProblem(local);
-      const refusals = await kvmPreflight([target()], { privateKey });
-      assert.deepEqual(refusals, problem ? [kvmRefusal("h1", problem)] : []);
-      for (const r of refusals) {
+      const refusals = await hostPreflight([target()], { privateKey });
+      const noIso = isoToolRefusal(target(), local);
+      assert.deepEqual(refusals, [
+        ...(problem ? [kvmRefusal("h1", problem)] : []),
+        ...(noIso ? [noIso] : []),
+      ]);
+      assert.deepEqual(
+        await hostPreflight([{ ...target(), kvm: false }], { privateKey }),
+        noIso ? [noIso] : [],
+      );
+      for (const r of refusals.filter((x) => x !== noIso)) {
         assert.match(r, /^ERROR labfabric:libvirt\.domainType = "kvm": host h1 /);
         assert.match(r, /Fix: .*labfabric:libvirt\.domainType to "qemu"/);
       }
@@ -118,31 +149,31 @@ describe(
 
     it("the same through a jump host", async () => {
       const jump = { address: "127.0.0.1", port, user: "root", hostKey };
-      const direct = await kvmPreflight([target()], { privateKey });
-      assert.deepEqual(await kvmPreflight([target({ jump })], { privateKey }), direct);
+      const direct = await hostPreflight([target()], { privateKey });
+      assert.deepEqual(await hostPreflight([target({ jump })], { privateKey }), direct);
     });
 
     it("a host whose key is not the pinned one is refused, naming its ssh key path", async () => {
       const other =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
-      const [r] = await kvmPreflight([target({ hostKey: other })], { privateKey });
+      const [r] = await hostPreflight([target({ hostKey: other })], { privateKey });
       assert.match(
         r,
-        /^ERROR hosts\[0\]\.ssh: could not check host h1 for KVM over SSH \(its host key is not the pinned one\)/,
+        /^ERROR hosts\[0\]\.ssh: could not check host h1 for KVM and an ISO tool over SSH \(its host key is not the pinned one\)/,
       );
     });
 
     it("a host nothing answers on is refused, naming its ssh key path", async () => {
       const closed = await freePort();
-      const [r] = await kvmPreflight([target({ port: closed })], { privateKey });
+      const [r] = await hostPreflight([target({ port: closed })], { privateKey });
       assert.match(
         r,
-        /^ERROR hosts\[0\]\.ssh: could not check host h1 for KVM over SSH \(.*ECONNREFUSED/,
+        /^ERROR hosts\[0\]\.ssh: could not check host h1 for KVM and an ISO tool over SSH \(.*ECONNREFUSED/,
       );
     });
 
     it("the private key never appears in a refusal", async () => {
-      const refusals = await kvmPreflight([target({ port: await freePort() })], { privateKey });
+      const refusals = await hostPreflight([target({ port: await freePort() })], { privateKey });
       const body = privateKey.split("\n")[1];
       for (const r of refusals) assert.ok(!r.includes(body));
     });
