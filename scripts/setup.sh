@@ -5,8 +5,9 @@
 #     dpkg-query call): kernel networking tools (namespaces, bridges, VXLAN, iptables/nftables),
 #     an SSH server for the simulated hosts, iperf3 and GNU time (bench's /usr/bin/time) for
 #     benchmarks; libvirt 9.0 + QEMU (one libvirtd per dry-lab host, TCG guests), the offline
-#     image build (mmdebstrap, mkfs, syslinux, mtools) and what the libvirt provider runs where
-#     pulumi runs (genisoimage for cloud-init disks, xsltproc for network stylesheets);
+#     image build (mmdebstrap, mkfs, syslinux, mtools), genisoimage on the VM hosts (the dry
+#     lab's are namespaces of this machine: the NoCloud seed step builds each VM's ISO there) and
+#     xsltproc where pulumi runs (the libvirt provider's network stylesheets);
 #     containerd and runc (the offline Kubernetes bundle's runtime, scripts/kubernetes-bundle),
 #     busybox-static (its Flannel images' `cp`), gcc (its static pause) and curl (its image build
 #     waits for crane's loopback registry); what tests call besides: python3 with PyYAML
