@@ -100,7 +100,8 @@ export async function deployLab(
         plan: plan.libvirt,
         fabric,
         hostKeys: hosts.keys,
-        hostConnection: (host) => hosts.connection(host, `the NoCloud seeds and DHCP host entries of ${host}'s VMs`),
+        hostConnection: (host) =>
+          hosts.connection(host, `the NoCloud seeds and DHCP host entries of ${host}'s VMs`),
         liveChecks: live.hosts,
         paced: true,
       });

@@ -79,10 +79,7 @@ function seedStep(
   vm: LibvirtVmPlan,
   ctx: VmContext,
 ): command.remote.Command {
-  const step = renderSeedStep(
-    { pool: host.pool.name, volume: vm.seedVolumeName },
-    vm.cloudInit,
-  );
+  const step = renderSeedStep({ pool: host.pool.name, volume: vm.seedVolumeName }, vm.cloudInit);
   return new command.remote.Command(
     `${name}-${vm.name}-seed`,
     {
