@@ -22,29 +22,28 @@ describe(`dependency edges of a ${HOSTS}-host, ${VMS}-VM lab`, async () => {
   const { edges, widest } = stop();
 
   it("registers 5 resources per VM and 6 per host, besides the cluster's and the CNI's", () => {
-    // Per VM: root volume, cloud-init disk, domain, prerequisites, join (the first control plane
-    // has no join). Per host: provider, fabric component and command, base image, fabric network,
-    // and the one step that learns the host keys of all its VMs (issue 17: one per host, not one
-    // per VM). Once: the node registration (one step for every node, not one per node), the
-    // cluster's init, token, kubeconfig, provider and component, the layers' components, the CNI.
+    // Per VM: root volume, NoCloud seed step, domain, prerequisites, join (the first control
+    // plane has no join). Per host: provider, fabric component and command, base image, fabric
+    // network, and the one step that learns the host keys of all its VMs (issue 17: one per
+    // host, not one per VM). Once: the node registration (one step for every node, not one per
+    // node), the cluster's init, token, kubeconfig, provider and component, the layers'
+    // components, the CNI.
     assert.equal(resources.length, 5 * VMS + 6 * HOSTS + 10);
   });
 
-  it("has 17 edges per VM, 1 per host and 17 more: 1113", () => {
-    // Per VM: root volume 2 (base image, the host's previous cloud-init disk), cloud-init disk 1
-    // (its root volume), domain 5 (volume, cloud-init disk, network, host fabric, the host's
-    // last cloud-init disk): a host's volume operations run one at a time and its domains after
-    // them (components/libvirt/component.ts: 0.8.3 can lose or hang on a cloud-init read-back
-    // while other calls share the connection); its host's host-key step 1 (its machine), prerequisites 2 (its machine, its
-    // host's host-key step), join 5 (prerequisites, token, its machine, its host's host-key
-    // step, the first control plane's machine), the registration 1 (its join). Per host: the
-    // host-key step and the fabric network wait for the host fabric, the cluster component for
-    // it; less the first VM's root volume (no previous disk) and the last VM's domain (its own
-    // disk is the last). The rest: init, token, kubeconfig 3 each, provider 2, registration 3 (token, the first
-    // control plane's machine and host-key step), the CNI release 1, the proof and its
-    // component 5 and 3 (the release, init and the one registration: every node has joined),
-    // less the first control plane's join and registration (6).
-    assert.equal(edges, 17 * VMS + 1 * HOSTS + 17);
+  it("has 14 edges per VM, 3 per host and 17 more: 937", () => {
+    // Per VM: root volume 1 (the base image), seed step 0 (its host's connection only), domain
+    // 4 (root volume, seed step, network, host fabric; no order between VMs since the seed left
+    // CloudInitDisk's read-back: components/libvirt/component.ts); its host's host-key step 1
+    // (its machine), prerequisites 2 (its machine, its host's host-key step), join 5
+    // (prerequisites, token, its machine, its host's host-key step, the first control plane's
+    // machine), the registration 1 (its join). Per host: the host-key step and the fabric
+    // network wait for the host fabric, the cluster component for it. The rest: init, token,
+    // kubeconfig 3 each, provider 2, registration 3 (token, the first control plane's machine
+    // and host-key step), the CNI release 1, the proof and its component 5 and 3 (the release,
+    // init and the one registration: every node has joined), less the first control plane's
+    // join and registration (6).
+    assert.equal(edges, 14 * VMS + 3 * HOSTS + 17);
   });
 
   it("lets a node's join wait for its own machine and the first control plane only", () => {
