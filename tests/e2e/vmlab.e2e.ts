@@ -5,7 +5,9 @@
 // as it was (no domain, network, volume, rule, device or file of the lab). Run by
 // `npm run test:e2e` (needs root; builds the image once, ~2-3 min, then finds it in the cache).
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { parse, stringify } from "yaml";
 import { hostFootprint, libvirtHost, stopDryLab } from "../../scripts/lab/drylab";
 import { inHost, virsh } from "../../scripts/lab/kit";
 import {
@@ -165,6 +167,37 @@ for (const id of (["d", "a"] as const).filter((x) => selected.includes(x))) {
       test("a second preview has nothing to do", () => {
         const r = vmLabPulumi(ctx, ["preview", "--expect-no-changes"]);
         assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      });
+
+      test("a changed seed replaces each VM's seed step and its domain, and nothing else", () => {
+        // Another VM user: every VM's user-data changes, so every seed volume gets a new name.
+        const config = parse(readFileSync(ctx.configFile, "utf8")) as {
+          config: Record<string, Record<string, unknown>>;
+        };
+        config.config["labfabric:libvirt"].vmUser = "seedcheck";
+        const changed = ctx.configFile.replace(/\.yaml$/, ".seed-changed.yaml");
+        writeFileSync(changed, stringify(config));
+        const r = vmLabPulumi({ ...ctx, configFile: changed }, ["preview", "--json"]);
+        assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        const out = JSON.parse(r.stdout) as {
+          steps: { op: string; urn: string }[];
+          changeSummary: Record<string, number>;
+        };
+        const vms = labVms(ctx).map((v) => v.name);
+        const replaced = out.steps
+          .filter((x) => x.op === "replace")
+          .map((x) => x.urn.split("::").pop())
+          .sort();
+        assert.deepEqual(
+          replaced,
+          vms.flatMap((vm) => [`libvirt-${vm}`, `libvirt-${vm}-seed`]).sort(),
+          r.stdout,
+        );
+        assert.deepEqual(
+          Object.keys(out.changeSummary).sort(),
+          ["replace", "same"],
+          JSON.stringify(out.changeSummary),
+        );
       });
 
       test("destroy leaves every host as it was: no domain, network, volume, rule or file", () => {
