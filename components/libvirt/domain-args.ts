@@ -29,8 +29,8 @@ export function domainArgs(
     ...(plan.domainType === "kvm" ? { cpu: { mode: CPU_MODE } } : {}),
     // The seed as a CD-ROM: 0.8 makes a disk given by `file` a cdrom on the IDE bus when the
     // path ends in .iso (domain.go setDisks; a `volumeId` disk would be a plain disk), and reads
-    // it back as the same `file`. NoCloud finds it by its label, cidata. `disk` forces a new
-    // domain, so a changed seed (a new volume, a new path) replaces the domain.
+    // it back as the same `file`. NoCloud finds it by its label, cidata. A changed seed (a new
+    // volume, a new path) replaces the domain (vm.ts: replaceOnChanges).
     disks: [{ volumeId: refs.rootVolumeId }, { file: refs.seedPath }],
     networkInterfaces: vm.nics.map((nic) => ({
       // A bridge-mode network is attached by its bridge (see LibvirtNicPlan.bridge); the

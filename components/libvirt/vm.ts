@@ -161,6 +161,10 @@ export function vmResources(
         ...(dhcpHost ? [dhcpHost] : []),
       ],
       customTimeouts: { create: DOMAIN_CREATE_TIMEOUT[plan.domainType] },
+      // A new seed (or root volume) replaces the domain. 0.8 marks `disk` ForceNew, but while the
+      // new seed's path is unknown (preview, the step being replaced) its diff says "update",
+      // and 0.8's update cannot change a disk: measured in the vmlab e2e's changed-seed preview.
+      replaceOnChanges: ["disks"],
     }),
   );
   // Known at preview (the name is an input) and still ordered after the domain.
