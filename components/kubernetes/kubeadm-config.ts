@@ -18,7 +18,7 @@
 //   longer match.
 import { stringify } from "yaml";
 import * as cidr from "../shared";
-import type { KubeadmPlan } from "../plan";
+import { KUBEADM_API, type KubeadmConfigApi, type KubeadmPlan } from "../plan";
 
 /** A node with its addresses resolved (the machine layers hand them over as outputs). */
 export interface ResolvedNode {
@@ -47,6 +47,8 @@ export interface JoinSecrets {
 export interface ClusterLayout {
   lab: string;
   minor: string;
+  /** The slice's kubeadm config API (KubeadmPlan.configApi). */
+  api: KubeadmConfigApi;
   endpoint: Endpoint;
   /** The API server URL for kubeconfigs used from outside the lab network (Pulumi's provider). */
   externalServer: string;
@@ -70,7 +72,7 @@ export type ControlPlaneLayout = Omit<ClusterLayout, "nodes">;
  * kubernetes.controlPlaneEndpoint) and that node. Built per node, so a join waits for its own
  * machine and the first control plane, never for every machine of the lab.
  */
-export type JoinLayout = Pick<ClusterLayout, "minor" | "endpoint" | "criSocket"> & {
+export type JoinLayout = Pick<ClusterLayout, "api" | "endpoint" | "criSocket"> & {
   firstControlPlane: Pick<ResolvedNode, "name">;
   /** The joining node (any others are ignored). */
   nodes: readonly ResolvedNode[];
@@ -78,16 +80,6 @@ export type JoinLayout = Pick<ClusterLayout, "minor" | "endpoint" | "criSocket">
 
 /** Cluster DNS domain (kubeadm's default), used by the proof's service lookup too. */
 export const CLUSTER_DOMAIN = "cluster.local";
-
-export const KUBEADM_API = {
-  v1beta3: "kubeadm.k8s.io/v1beta3",
-  v1beta4: "kubeadm.k8s.io/v1beta4",
-} as const;
-
-/** kubeadm's v1beta4 (list-form kubeletExtraArgs) exists from Kubernetes 1.31. */
-export function kubeadmApiVersion(minor: string): string {
-  return Number(minor.split(".")[1]) >= 31 ? KUBEADM_API.v1beta4 : KUBEADM_API.v1beta3;
-}
 
 /** The version label written into the config; the init script pins it to the installed kubeadm. */
 export function kubernetesVersionLabel(minor: string): string {
@@ -150,6 +142,7 @@ export function controlPlaneLayout(
   return {
     lab: plan.clusterName,
     minor: plan.version,
+    api: plan.configApi,
     endpoint,
     externalServer: `https://${externalHost}:${endpoint.port}`,
     certSANs,
@@ -165,7 +158,7 @@ export function joinLayout(plan: KubeadmPlan, first: ResolvedNode, node: Resolve
   const role = plan.nodes.find((p) => p.name === node.name)?.role;
   if (!role) throw new Error(`node ${node.name} is not in the plan`);
   return {
-    minor: plan.version,
+    api: plan.configApi,
     endpoint: apiEndpoint(plan, first),
     criSocket: plan.criSocket,
     firstControlPlane: { name: first.name },
@@ -188,20 +181,20 @@ function compareHosts(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function kubeletExtraArgs(minor: string, args: Record<string, string>): unknown {
+function kubeletExtraArgs(api: KubeadmConfigApi, args: Record<string, string>): unknown {
   const names = Object.keys(args).sort();
-  return kubeadmApiVersion(minor) === KUBEADM_API.v1beta4
+  return api === KUBEADM_API.v1beta4
     ? names.map((name) => ({ name, value: args[name] }))
     : Object.fromEntries(names.map((n) => [n, args[n]]));
 }
 
 function nodeRegistration(
-  layout: Pick<ClusterLayout, "minor" | "criSocket">,
+  layout: Pick<ClusterLayout, "api" | "criSocket">,
   node: ResolvedNode,
 ): Record<string, unknown> {
   return {
     criSocket: layout.criSocket,
-    kubeletExtraArgs: kubeletExtraArgs(layout.minor, { "node-ip": node.address }),
+    kubeletExtraArgs: kubeletExtraArgs(layout.api, { "node-ip": node.address }),
     // The plan's name, not the machine's hostname ("k8s-worker-1.novalocal" in post D), so
     // labels and the proof find the node by the name the lab gave it.
     name: node.name,
@@ -216,7 +209,7 @@ function toYaml(docs: readonly Record<string, unknown>[]): string {
 
 /** The first control plane's `kubeadm init --config` file. */
 export function renderInitConfig(layout: ControlPlaneLayout): string {
-  const api = kubeadmApiVersion(layout.minor);
+  const { api } = layout;
   const first = layout.firstControlPlane;
   return toYaml([
     {
@@ -263,7 +256,7 @@ export function renderJoinConfig(layout: JoinLayout, nodeName: string, join: Joi
   }
   return toYaml([
     {
-      apiVersion: kubeadmApiVersion(layout.minor),
+      apiVersion: layout.api,
       kind: "JoinConfiguration",
       ...(node.role === "control-plane"
         ? {

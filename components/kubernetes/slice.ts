@@ -1,10 +1,10 @@
 // The kubeadm layer checks its own argument, never the lab: a slice whose parts do not fit
 // together (no node, a node twice, an init node that is not the first control plane, an
-// endpoint that is not the init node's address, a CRI socket of another runtime, a CNI mode
+// endpoint that is not the init node's address, a config API of another minor, a CRI socket of another runtime, a CNI mode
 // the plugin does not have, a release the offline bundle does not hold) is refused before any
 // child is registered. The lab itself was validated before it was planned.
 import { modeRule } from "../cni-plugins";
-import { CNI_KERNEL_MODULES, CRI_SOCKETS, type KubeadmPlan } from "../plan";
+import { CNI_KERNEL_MODULES, CRI_SOCKETS, kubeadmConfigApi, type KubeadmPlan } from "../plan";
 import { bundleMismatch } from "./bundle";
 
 /** What does not fit together in a kubeadm slice, one phrase per problem. */
@@ -29,6 +29,9 @@ export function sliceProblems(plan: KubeadmPlan): string[] {
     ...(Number.isInteger(endpoint.port) && endpoint.port > 0 && endpoint.port < 65536
       ? []
       : [`API port ${endpoint.port} is not a TCP port`]),
+    ...(plan.configApi === kubeadmConfigApi(plan.version)
+      ? []
+      : [`kubeadm config API ${plan.configApi} is not the one for Kubernetes ${plan.version}`]),
     ...(plan.criSocket === CRI_SOCKETS[plan.runtime]
       ? []
       : [`CRI socket ${plan.criSocket} is not the ${plan.runtime} socket`]),

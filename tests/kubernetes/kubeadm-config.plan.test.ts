@@ -6,12 +6,12 @@ import { parse, parseAllDocuments } from "yaml";
 import {
   clusterLayout,
   JOIN_PLACEHOLDERS,
-  kubeadmApiVersion,
   parseJoinOutput,
   renderInitConfig,
   renderJoinConfig,
 } from "../../components/kubernetes/kubeadm-config";
 import { rewriteKubeconfigServer } from "../../components/kubernetes/kubeconfig";
+import { kubeadmConfigApi } from "../../components/plan";
 import { planOf, resolvedNodes, type Scenario } from "./fixtures";
 
 const JOIN = {
@@ -147,8 +147,8 @@ ${KUBELET}`,
   }
 
   it("uses v1beta3 (kubeletExtraArgs as a map) before Kubernetes 1.31", () => {
-    assert.equal(kubeadmApiVersion("1.30"), "kubeadm.k8s.io/v1beta3");
-    assert.equal(kubeadmApiVersion("1.31"), "kubeadm.k8s.io/v1beta4");
+    assert.equal(kubeadmConfigApi("1.30"), "kubeadm.k8s.io/v1beta3");
+    assert.equal(kubeadmConfigApi("1.31"), "kubeadm.k8s.io/v1beta4");
     const { layout } = layoutOf("c", (r) => {
       r.kubernetes.version = "1.30";
     });

@@ -30,6 +30,7 @@ describe("the kubeadm slice (LabPlan.kubeadm)", () => {
     assert.deepEqual(rest, {
       clusterName: "b-openstack-calico",
       version: "1.32",
+      configApi: "kubeadm.k8s.io/v1beta4",
       packageSource: "internet",
       runtime: "containerd",
       criSocket: "unix:///var/run/containerd/containerd.sock",
@@ -138,6 +139,17 @@ describe("every slice the planner makes passes the layer's own check", () => {
     });
     assert.equal(slice.packageSource, "bundle");
     assert.deepEqual(sliceProblems(slice), []);
+  });
+
+  it("decides the kubeadm config API from the minor, once; a slice that disagrees is refused", () => {
+    const old = kubeadmOf("c", (r) => {
+      r.kubernetes.version = "1.30";
+    });
+    assert.equal(old.configApi, "kubeadm.k8s.io/v1beta3");
+    assert.deepEqual(sliceProblems(old), []);
+    assert.deepEqual(sliceProblems({ ...old, configApi: "kubeadm.k8s.io/v1beta4" }), [
+      "kubeadm config API kubeadm.k8s.io/v1beta4 is not the one for Kubernetes 1.30",
+    ]);
   });
 });
 

@@ -27,3 +27,18 @@ export const CNI_KERNEL_MODULES: Readonly<Record<Encapsulation, readonly string[
   wireguard: ["wireguard"],
   none: [],
 };
+
+/** kubeadm's configuration API versions labfabric writes. */
+export const KUBEADM_API = {
+  v1beta3: "kubeadm.k8s.io/v1beta3",
+  v1beta4: "kubeadm.k8s.io/v1beta4",
+} as const;
+export type KubeadmConfigApi = (typeof KUBEADM_API)[keyof typeof KUBEADM_API];
+
+/**
+ * The config API for a minor: v1beta4 (list-form kubeletExtraArgs) exists from Kubernetes 1.31;
+ * v1beta3 before, where kubeadm 1.31+ still reads it but warns it is deprecated.
+ */
+export function kubeadmConfigApi(minor: string): KubeadmConfigApi {
+  return Number(minor.split(".")[1]) >= 31 ? KUBEADM_API.v1beta4 : KUBEADM_API.v1beta3;
+}

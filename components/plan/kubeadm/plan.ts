@@ -1,5 +1,5 @@
 // The kubeadm layer's slice of the plan: everything KubeadmCluster needs, decided here once —
-// the release, runtime and package source, the pod and service subnets, the nodes in plan order
+// the release, its kubeadm config API, runtime and package source, the pod and service subnets, the nodes in plan order
 // with their roles and planned addresses, the node that runs `kubeadm init`, the API endpoint,
 // the firewalld policy with the ports it opens, and the CNI's kernel modules. Pure: no Pulumi.
 // What only the machines know (addresses assigned at creation, floating IPs) is resolved by the
@@ -12,7 +12,9 @@ import {
   CNI_KERNEL_MODULES,
   CRI_SOCKETS,
   DEFAULT_FIREWALLD_POLICY,
+  kubeadmConfigApi,
   type FirewalldPolicy,
+  type KubeadmConfigApi,
 } from "./defaults";
 
 export type KubeadmRole = "control-plane" | "worker";
@@ -38,6 +40,8 @@ export interface KubeadmPlan {
   clusterName: string;
   /** kubernetes.version: the minor ("1.32") every node's packages are pinned to. */
   version: string;
+  /** The kubeadm config API every init and join config is written in, from the minor. */
+  configApi: KubeadmConfigApi;
   /** kubernetes.packageSource: pkgs.k8s.io and registries, or the offline bundle on the node. */
   packageSource: "internet" | "bundle";
   runtime: "containerd" | "crio";
@@ -73,6 +77,7 @@ export function planKubeadm(core: PlanCore): KubeadmPlan | undefined {
   return {
     clusterName: core.lab,
     version: k.version,
+    configApi: kubeadmConfigApi(k.version),
     packageSource: k.packageSource,
     runtime: k.runtime,
     criSocket: CRI_SOCKETS[k.runtime],
