@@ -137,7 +137,7 @@ describe("existing nodes on the hosts' NAT networks (routed fabric)", () => {
 
   it("refuses a node address inside an explicit DHCP range", () => {
     assertFails(
-      nodesLab((s, nodes) => (nodes[1].address = "172.20.113.150/24")),
+      nodesLab((_s, nodes) => (nodes[1].address = "172.20.113.150/24")),
       [
         E(
           "kubernetes.nodes[1].address",
@@ -169,7 +169,7 @@ describe("existing nodes on the hosts' NAT networks (routed fabric)", () => {
 
   it("refuses a node's jump host without a pinned key", () => {
     assertFails(
-      nodesLab((s, nodes) => delete nodes[0].ssh.jump!.hostKey),
+      nodesLab((_s, nodes) => delete nodes[0].ssh.jump!.hostKey),
       [
         E(
           "kubernetes.nodes[0].ssh.jump.hostKey",
