@@ -94,15 +94,15 @@ export function clusterState(ctx: K8sLabContext, node: string): string {
 export function apiFirewall(ctx: K8sLabContext, worker: string, op: "add" | "delete"): void {
   const cp = ctx.nodes.find((n) => n.name === controlPlane(ctx))!;
   const from = ctx.plan.nodes.find((n) => n.name === worker)!.subnet;
-  const table = ["table", "inet", "lf-site-firewall"];
+  const table = "inet lf-site-firewall";
   const script =
     op === "add"
       ? [
-          `add ${table.join(" ")}`,
-          `add chain ${table.join(" ")} forward { type filter hook forward priority -10 ; }`,
-          `add rule ${table.join(" ")} forward ip saddr ${from} ip daddr ${cp.address.split("/")[0]} tcp dport 6443 reject with icmp type host-prohibited`,
+          `add table ${table}`,
+          `add chain ${table} forward { type filter hook forward priority -10 ; }`,
+          `add rule ${table} forward ip saddr ${from} ip daddr ${cp.address.split("/")[0]} tcp dport 6443 reject with icmp type host-prohibited`,
         ].join("\n")
-      : `delete ${table.join(" ")}`;
+      : `delete table ${table}`;
   const r = spawnSync("ip", ["netns", "exec", cp.host, "nft", "-f", "-"], {
     input: `${script}\n`,
     encoding: "utf8",
