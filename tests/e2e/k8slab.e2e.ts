@@ -331,6 +331,14 @@ describe(
     });
 
     test("destroy leaves no cluster state on the nodes and the hosts as they were (no network, route, rule or file)", () => {
+      // What the comparison must see go: each host's network, its route to the peer, its rules.
+      for (const h of ctx!.plan.hosts) {
+        const up = hostState(ctx!, h.host);
+        const nets = ctx!.plan.spec.networks.filter((n) => n.host === h.host);
+        for (const n of nets) assert.match(up, new RegExp(`^${n.name}$`, "m"), h.host);
+        for (const r of h.routed!.routes) assert.ok(up.includes(`${r.to} via ${r.via}`), h.host);
+        assert.match(up, /labfabric:lab-k/, `${h.host}: no labfabric rule seen`);
+      }
       const r = k8sLabPulumi(ctx!, ["destroy", "--yes", "--skip-preview"]);
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
       for (const n of ctx!.nodes) {
