@@ -39,6 +39,7 @@ export function existingNodes(plan: LabPlan): NodeOutput[] {
       port: n.ssh.port,
       user: n.ssh.user,
       ...(n.ssh.hostKey ? { hostKey: n.ssh.hostKey } : {}),
+      ...(n.ssh.jump ? { jump: n.ssh.jump } : {}),
     },
     mtu: n.mtu,
   }));

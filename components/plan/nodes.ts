@@ -16,7 +16,7 @@ export interface NodeInfo {
   address?: string;
   /** MTU of the node's primary NIC. */
   mtu: number;
-  /** The bare-metal host it runs on (VMs). */
+  /** The bare-metal host it runs on (VMs) or sits behind (existing machines on a libvirt network). */
   host?: string;
 }
 
@@ -35,6 +35,17 @@ export function findNetwork(spec: LabSpec, host: string, name: string): NetworkS
     };
   }
   return spec.networks.find((n) => n.host === host && n.name === name);
+}
+
+/**
+ * The libvirt network an existing machine (kubernetes.nodes) sits on: the one whose subnet holds
+ * its node address (a machine cabled to a host's NAT or routed bridge, as post D's `master` on
+ * `k8snat`). The fabric routes and opens that subnet like any network behind the host; validation
+ * keeps the address out of the network's DHCP range and the NIC's MTU within the network's.
+ */
+export function networkOfNode(spec: LabSpec, address: string): NetworkSpec | undefined {
+  const ip = cidr.addressOf(address);
+  return spec.networks.find((n) => cidr.contains(n.cidr, ip));
 }
 
 /**
@@ -73,6 +84,7 @@ export function kubernetesNodes(spec: LabSpec, vmMtu: number): NodeInfo[] {
     });
   }
   for (const n of spec.kubernetes.nodes) {
+    const net = networkOfNode(spec, n.address);
     nodes.push({
       name: n.name,
       role: n.role,
@@ -80,6 +92,7 @@ export function kubernetesNodes(spec: LabSpec, vmMtu: number): NodeInfo[] {
       subnet: cidr.network(n.address),
       address: cidr.addressOf(n.address),
       mtu: n.mtu,
+      ...(net ? { host: net.host } : {}),
     });
   }
   return nodes;

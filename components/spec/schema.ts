@@ -203,6 +203,8 @@ const extraNode = z.strictObject({
     port: p.port.default(d.DEFAULT_SSH_PORT),
     user: p.unixUserName.default(d.DEFAULT_SSH_USER),
     hostKey: p.publicKey.optional(),
+    /** A machine to reach it through (its bare-metal host when it sits on the host's NAT network). */
+    jump: jumpHost.optional(),
   }),
   /** The address the node registers with (kubelet node-ip), with its prefix. */
   address: p.ipv4Interface,

@@ -52,7 +52,7 @@ export function hostAccess(
       privateKey(why),
     ));
   };
-  return { keys, connection };
+  return { keys, connection, privateKey };
 }
 
 /**
@@ -86,7 +86,20 @@ export function nodesWithHostKeys(
     );
   }
   return nodes.map((n) => {
-    if (n.ssh.hostKey) return n;
+    // An existing machine behind a jump host (its bare-metal host): the jump's key pinned or
+    // learned once, and the machine's own key learned through the jump, whose key is checked.
+    const jump = n.ssh.jump && {
+      ...n.ssh.jump,
+      hostKey:
+        n.ssh.jump.hostKey ??
+        hostKey({
+          name: `node-${n.name}-jump-host-key`,
+          address: n.ssh.jump.address,
+          port: n.ssh.jump.port,
+        }),
+    };
+    const ssh = jump ? { ...n.ssh, jump } : n.ssh;
+    if (ssh.hostKey) return { ...n, ssh };
     const key = viaHost(n)
       ? learned[n.name]
       : hostKey({
@@ -94,7 +107,10 @@ export function nodesWithHostKeys(
           address: n.publicAddress ?? n.address,
           port: n.ssh.port,
           machineId: n.machineId,
+          ...(jump
+            ? { via: sshConnection(jump, hosts.privateKey(`learning ${n.name}'s host key`)) }
+            : {}),
         });
-    return { ...n, ssh: { ...n.ssh, hostKey: key } };
+    return { ...n, ssh: { ...ssh, hostKey: key } };
   });
 }

@@ -49,6 +49,12 @@ export function unpinnedMachines(spec: LabSpec): Unpinned[] {
   });
   if (spec.kubernetes.enabled) {
     spec.kubernetes.nodes.forEach((n, i) => {
+      const { jump } = n.ssh;
+      if (jump && !jump.hostKey) {
+        const { address, port } = jump;
+        const key = `kubernetes.nodes[${i}].ssh.jump.hostKey`;
+        out.push({ key, name: `jump host ${address} of node ${n.name}`, address, port });
+      }
       if (n.ssh.hostKey) return;
       const key = `kubernetes.nodes[${i}].ssh.hostKey`;
       out.push({ key, name: `node ${n.name}`, address: n.ssh.address, port: n.ssh.port });

@@ -9,6 +9,7 @@ import { FABRIC_NETWORK, findNetwork } from "../plan";
 import type { PlanCore } from "../plan";
 import type { LabSpec } from "../spec";
 import { validateAddresses } from "./addresses";
+import { validateExistingNodes } from "./existing-nodes";
 import { validateKubernetesCluster } from "./kubernetes";
 import { validateLibvirt } from "./libvirt";
 import { validateMtu } from "./mtu";
@@ -321,6 +322,7 @@ export function validateLab(plan: PlanCore): Findings {
   validateFabric(spec, f);
   validatePlacement(spec, f);
   validateAddresses(plan, f);
+  validateExistingNodes(plan, f);
   validateKubernetes(plan, f);
   validateMtu(plan, f);
   validateLibvirt(spec, f);

@@ -3,6 +3,7 @@
 import { addressOf } from "../shared";
 import { formatFinding } from "../spec";
 import type { LabPlan } from "../plan";
+import { networkOfNode } from "../plan";
 
 const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, "_");
 const label = (s: string) => `"${s.replace(/"/g, "'")}"`;
@@ -78,6 +79,9 @@ export function mermaidDiagram(plan: LabPlan): string {
   }
   for (const n of spec.kubernetes.nodes) {
     lines.push(`  ${id(`node_${n.name}`)}[${label(`node ${n.name} ${n.address} (${n.role})`)}]`);
+    // An existing machine cabled to a host's libvirt network.
+    const net = networkOfNode(spec, n.address);
+    if (net) lines.push(`  ${id(`node_${n.name}`)} --> ${id(`net_${net.host}_${net.name}`)}`);
   }
   return lines.join("\n");
 }

@@ -50,6 +50,8 @@ export interface DryLabOptions {
   net?: DryNet;
   /** Each host runs its own libvirtd next to its sshd, in one private mount namespace. */
   libvirt?: boolean;
+  /** With libvirt: a host's site network hook (a file), installed before its libvirtd starts. */
+  siteNetworkHook?: (host: DryHost, dir: string) => string | undefined;
   /** Starts each host's sshd (and what runs beside it) instead of startSshd (k8slab.ts). */
   startHost?: (host: DryHost, dir: string) => void;
 }
@@ -116,7 +118,12 @@ export function hostKey(host: DryHost, dir = labDir()): string {
   return `${pub[0]} ${pub[1]}`;
 }
 
-export function startSshd(host: DryHost, dir = labDir(), withLibvirt = false): void {
+export function startSshd(
+  host: DryHost,
+  dir = labDir(),
+  withLibvirt = false,
+  siteNetworkHook?: string,
+): void {
   const hostDir = join(dir, host.name);
   mkdirSync(hostDir, { recursive: true, mode: 0o700 });
   const keyFile = join(hostDir, "ssh_host_ed25519_key");
@@ -124,7 +131,7 @@ export function startSshd(host: DryHost, dir = labDir(), withLibvirt = false): v
   writeFileSync(join(hostDir, "sshd_config"), sshdConfig(dir, host));
   mkdirSync("/run/sshd", { recursive: true });
   // With libvirt, sshd starts inside the host's mount namespace, beside its libvirtd.
-  if (withLibvirt) startLibvirtHost(libvirtHost(host, dir));
+  if (withLibvirt) startLibvirtHost({ ...libvirtHost(host, dir), siteNetworkHook });
   else lab.mustExec(host.name, ["/usr/sbin/sshd", "-f", join(hostDir, "sshd_config")]);
 }
 
@@ -156,7 +163,7 @@ export function startDryLab(hosts: DryHost[], dir = labDir(), o: DryLabOptions =
       mtu: h.mtu,
     });
     if (o.startHost) o.startHost(h, dir);
-    else startSshd(h, dir, o.libvirt);
+    else startSshd(h, dir, o.libvirt, o.siteNetworkHook?.(h, dir));
   }
   waitForSsh(hosts, dir);
 }

@@ -14,10 +14,11 @@
 #  - the offline bundle preloaded at /opt/labfabric/kubernetes-bundle/<release>: a read-only bind
 #    mount of the bundle built on this machine (a real site copies it or mounts a share);
 #  - its own sysfs (this network namespace's interfaces) with the machine's cgroup hierarchies;
-#  - a default route, as every real host has: towards GATEWAY, an address on the lab's segment
-#    that nobody holds, so nothing leaves the lab. Without any, a node's own connections to a
-#    Service IP (Flannel to 10.96.0.1) fail with "network is unreachable" before kube-proxy's
-#    DNAT could apply;
+#  - its default route, as a machine on a libvirt NAT network has: via GATEWAY, the network's
+#    gateway on the host's bridge (the node's eth0 is cabled to that bridge: scripts/lab/k8s-nodes.ts).
+#    Without any, a node's own connections to a Service IP (Flannel to 10.96.0.1) fail with
+#    "network is unreachable" before kube-proxy's DNAT could apply. The dry-lab hosts have no
+#    default route themselves, so nothing leaves the lab;
 #  - a service manager: scripts/lab/k8s-node/systemctl over /usr/bin/systemctl (no systemd here);
 #  - cgroupfs instead of systemd cgroups, and its own cgroup root (cgroup v1 is machine-wide, two
 #    kubelets must not share /kubepods): /etc/default/kubelet (the packages' per-host override

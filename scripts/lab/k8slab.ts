@@ -1,19 +1,13 @@
-// Issue 18's cluster in miniature (`npm run lab -- k`, Pulumi.lab-k.yaml): Kubernetes nodes that
-// are namespace hosts, each with its own mount namespace, sshd, containerd and kubelet
-// (k8s-node-host.sh), bootstrapped by the program over SSH with the real engine, the real command
-// and kubernetes plugins, from the offline bundle; then the program's own proof, `kubectl get
-// nodes` against the planned addresses, and on `down` a destroy that must leave the nodes clean.
-import { spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  readdirSync,
-} from "node:fs";
-import { join, resolve } from "node:path";
+// Issue 18's cluster in scenario D's shape (`npm run lab -- k`, Pulumi.lab-k.yaml): two
+// "bare-metal" hosts with their own libvirtd and sshd (lab-d's kind), a routed fabric and a NAT
+// network per host that the program creates, and on each network a Kubernetes node that is a
+// namespace machine with its own containerd and kubelet (k8s-nodes.ts), cabled to the host's
+// bridge. The program bootstraps the nodes over SSH through their hosts with the real engine, the
+// real command, libvirt and kubernetes plugins, from the offline bundle; then its own proof,
+// `kubectl get nodes` against the planned addresses, and on `down` a destroy that must leave the
+// nodes and hosts clean.
+import { readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { loadLab } from "../../components/load";
 import type { LabPlan } from "../../components/plan";
 import { readStackFile } from "../../components/spec";
@@ -21,12 +15,12 @@ import {
   ensureKeys,
   hostKey,
   labDir,
-  sshdConfig,
   startDryLab,
   stopDryLab,
   type DryHost,
   type DryNet,
 } from "./drylab";
+import { k8sLabNodes, siteHookFile, startNode, stopK8sNodes, type K8sNode } from "./k8s-nodes";
 import {
   destroyLabStack,
   mustPulumi,
@@ -37,12 +31,12 @@ import {
 } from "./pulumi";
 import { must, tryRun } from "./kit";
 
+export { inNode, inNodeArgv, nodeDir, cgroupRoot, type K8sNode } from "./k8s-nodes";
+
 export const K8S_LAB = {
   stack: "lab-k",
   net: { switchNs: "lk-sw", rootVeth: "lk-root" } satisfies DryNet,
 };
-const NODE_SCRIPT = resolve(__dirname, "k8s-node-host.sh");
-const NODE_READY_TIMEOUT_MS = 60_000;
 const PULUMI_TIMEOUT_MS = 40 * 60_000;
 
 export interface K8sLabContext {
@@ -50,12 +44,10 @@ export interface K8sLabContext {
   env: NodeJS.ProcessEnv;
   configFile: string;
   dir: string;
+  /** The bare-metal hosts (libvirtd + sshd) and the Kubernetes nodes cabled to them. */
   hosts: DryHost[];
+  nodes: K8sNode[];
   bundle: string;
-}
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export function k8sLabPlan(): LabPlan {
@@ -65,13 +57,13 @@ export function k8sLabPlan(): LabPlan {
   return result.plan;
 }
 
-/** The namespace hosts: one per kubernetes.nodes entry, on its node address. */
+/** The bare-metal hosts: libvirt hosts on the underlay, as lab-d's. */
 export function k8sLabHosts(plan: LabPlan): DryHost[] {
-  return plan.spec.kubernetes.nodes.map((n) => ({
-    name: n.name,
-    address: n.address,
-    interface: "eth0",
-    mtu: n.mtu,
+  return plan.hosts.map((h) => ({
+    name: h.host,
+    address: h.underlay.address,
+    interface: h.underlay.interface,
+    mtu: h.underlay.mtu,
   }));
 }
 
@@ -84,159 +76,72 @@ export function ensureBundle(): string {
   return out.trim().split("\n").pop()!;
 }
 
-export function nodeDir(dir: string, name: string): string {
-  return join(dir, name, "node");
-}
-
-/** Each node's own cgroup root (cgroup v1 hierarchies are machine-wide). */
-export function cgroupRoot(name: string): string {
-  return `/lf-${name}`;
-}
-
-function anchorPid(dir: string, name: string): string | undefined {
-  const f = join(nodeDir(dir, name), "anchor.pid");
-  return existsSync(f) ? readFileSync(f, "utf8").trim() : undefined;
-}
-
-/** argv run inside a node: its network and mount namespace, as its sshd sees the machine. */
-export function inNodeArgv(dir: string, name: string, argv: string[]): string[] {
-  const pid = anchorPid(dir, name);
-  if (!pid) throw new Error(`node ${name} is not running (no anchor.pid)`);
-  return ["nsenter", "--target", pid, "--mount", "--net", ...argv];
-}
-
-export function inNode(dir: string, name: string, argv: string[], timeoutMs = 60_000) {
-  const [cmd, ...args] = inNodeArgv(dir, name, argv);
-  return tryRun(cmd, args, timeoutMs);
-}
-
-/** The default route of a node: .254 of its segment, which no node or lab address holds. */
-export function nodeGateway(h: DryHost): string {
-  const [ip] = h.address.split("/");
-  return `${ip.split(".").slice(0, 3).join(".")}.254`;
-}
-
-/** DryLabOptions.startHost: the node's mount namespace, file system, sshd (k8s-node-host.sh). */
-export function nodeStarter(bundle: string): (h: DryHost, dir: string) => void {
-  return (h, dir) => {
-    const hostDir = join(dir, h.name);
-    mkdirSync(hostDir, { recursive: true, mode: 0o700 });
-    const keyFile = join(hostDir, "ssh_host_ed25519_key");
-    if (!existsSync(keyFile)) must(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
-    const config = join(hostDir, "sshd_config");
-    writeFileSync(config, sshdConfig(dir, h));
-    const nd = nodeDir(dir, h.name);
-    rmSync(nd, { recursive: true, force: true });
-    mkdirSync(nd, { recursive: true, mode: 0o700 });
-    const log = openSync(join(hostDir, "node.log"), "a");
-    spawn(
-      "nsenter",
-      [
-        `--net=/run/netns/${h.name}`,
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "bash",
-        NODE_SCRIPT,
-        nd,
-        config,
-        bundle,
-        cgroupRoot(h.name),
-        nodeGateway(h),
-      ],
-      { detached: true, stdio: ["ignore", log, log] },
-    ).unref();
-    const deadline = Date.now() + NODE_READY_TIMEOUT_MS;
-    while (!anchorPid(dir, h.name)) {
-      if (Date.now() > deadline) {
-        const tail = tryRun("tail", ["-20", join(hostDir, "node.log")]).out;
-        throw new Error(`node ${h.name} did not start:\n${tail}`);
-      }
-      sleep(200);
-    }
-  };
-}
-
-/** Every task in a node's cgroup root (its pods), then the root itself, depth first. */
-function removeNodeCgroups(name: string): void {
-  const roots = readdirSync("/sys/fs/cgroup")
-    .map((c) => join("/sys/fs/cgroup", c, cgroupRoot(name)))
-    .filter((p) => existsSync(p));
-  for (let pass = 0; pass < 3; pass++) {
-    for (const r of roots) {
-      const pids = tryRun("sh", ["-c", 'find "$1" -name tasks -exec cat {} + 2>/dev/null', "sh", r])
-        .out.split("\n")
-        .filter((l) => /^\d+$/.test(l));
-      if (pids.length > 0) tryRun("kill", ["-9", ...pids]);
-    }
-    sleep(300);
+/**
+ * Where `pulumi` runs (this machine's namespace) is an admin workstation on the lab's switch: an
+ * address on the hosts' internal subnet, and a route to each host's NAT subnets via the host's
+ * internal address, as post D's hosts route to each other. The program opens libvirt's firewall
+ * to the internal subnet, so the kubernetes provider reaches the API server at its node address.
+ * Routes and address go with the veth (stopDryLab).
+ */
+export function routeFromHere(plan: LabPlan): void {
+  const internal = plan.hosts.map((h) => h.routed?.internalAddress).filter(Boolean) as string[];
+  if (internal.length === 0) return;
+  const [ip, prefix] = internal[0].split("/");
+  const admin = `${ip.split(".").slice(0, 3).join(".")}.254/${prefix}`;
+  must(["ip", "addr", "replace", admin, "dev", K8S_LAB.net.rootVeth]);
+  for (const h of plan.hosts) {
+    for (const to of h.routed?.localSubnets ?? [])
+      must(["ip", "route", "replace", to, "via", h.routed!.internalAddress.split("/")[0]]);
   }
-  for (const r of roots) tryRun("find", [r, "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"]);
 }
 
-/** Stops every node (pods, kubelet, containerd, sshd), removes their cgroups, namespaces, files. */
-export function stopK8sNodes(hosts: DryHost[], dir: string): void {
-  const t0 = Date.now();
-  const step = (what: string) =>
-    console.error(`lab lab-k: [${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}`);
-  for (const h of hosts) {
-    const pids = tryRun("ip", ["netns", "pids", h.name]).out.split("\n").filter(Boolean);
-    if (pids.length > 0) tryRun("kill", ["-9", ...pids]);
-    removeNodeCgroups(h.name);
-    step(`${h.name}: processes stopped, cgroups removed`);
-  }
-  stopDryLab(hosts, dir, K8S_LAB.net);
-  step("namespaces removed");
-  for (const h of hosts) rmSync(nodeDir(dir, h.name), { recursive: true, force: true });
-  step("node files removed");
-  // Mount points the nodes needed on this machine (k8s-node-host.sh lists those it created
-  // in <lab dir>/<node>/created-mountpoints): removed when empty, in reverse order.
-  for (const h of hosts) removeCreatedMountPoints(join(dir, h.name, "created-mountpoints"));
-  step("mount points removed");
-}
-
-function removeCreatedMountPoints(created: string): void {
-  if (existsSync(created)) {
-    // Mount points the nodes needed on this machine: removed when empty (in reverse order).
-    // The nodes' mount namespaces go a moment after their last process: retry, bounded, and
-    // keep the list of what could not be removed for the next run.
-    let dirs = [...new Set(readFileSync(created, "utf8").split("\n").filter(Boolean))].reverse();
-    for (let i = 0; i < 20 && dirs.length > 0; i++) {
-      dirs = dirs.filter((d) => existsSync(d) && !tryRun("rmdir", [d]).ok);
-      if (dirs.length > 0) sleep(500);
-    }
-    if (dirs.length > 0) {
-      console.error(`lab lab-k: could not remove the empty mount points ${dirs.join(", ")}`);
-      writeFileSync(created, `${dirs.join("\n")}\n`);
-    } else rmSync(created);
-  }
+/** Stops the nodes, then the hosts (libvirtd, sshd), the switch and this machine's veth. */
+export function stopK8sLab(ctx: Pick<K8sLabContext, "hosts" | "nodes" | "dir">): void {
+  stopK8sNodes(ctx.nodes, ctx.dir);
+  stopDryLab(ctx.hosts, ctx.dir, K8S_LAB.net);
 }
 
 export function prepareK8sLab(): K8sLabContext {
   const plan = k8sLabPlan();
   const hosts = k8sLabHosts(plan);
+  const nodes = k8sLabNodes(plan);
   const dir = labDir(K8S_LAB.stack);
   console.error(`lab ${K8S_LAB.stack}: offline Kubernetes bundle`);
   const bundle = ensureBundle();
   console.error(`lab ${K8S_LAB.stack}: toolchain`);
   const env = toolchainEnv(dir);
   const keys = ensureKeys(dir);
-  stopK8sNodes(hosts, dir);
-  console.error(`lab ${K8S_LAB.stack}: ${hosts.length} namespace nodes with sshd`);
-  startDryLab(hosts, dir, { net: K8S_LAB.net, startHost: nodeStarter(bundle) });
-  const keysByNode = Object.fromEntries(hosts.map((h) => [h.name, hostKey(h, dir)]));
+  stopK8sLab({ hosts, nodes, dir });
+  console.error(`lab ${K8S_LAB.stack}: ${hosts.length} namespace hosts, each with libvirtd + sshd`);
+  startDryLab(hosts, dir, {
+    net: K8S_LAB.net,
+    libvirt: true,
+    siteNetworkHook: siteHookFile(nodes),
+  });
+  routeFromHere(plan);
+  console.error(
+    `lab ${K8S_LAB.stack}: ${nodes.length} namespace nodes, cabled to ${nodes.map((n) => `${n.host}'s ${n.bridge}`).join(" and ")}`,
+  );
+  for (const n of nodes) startNode(n, dir, bundle);
+  const hostKeys = Object.fromEntries(hosts.map((h) => [h.name, hostKey(h, dir)]));
+  const nodeKeys = Object.fromEntries(nodes.map((n) => [n.name, hostKey(n, dir)]));
+  const hostOf = Object.fromEntries(nodes.map((n) => [n.name, n.host]));
   const chart = readdirSync(join(bundle, "chart")).find((f) => f.endsWith(".tgz"));
   if (!chart) throw new Error(`no chart in ${bundle}/chart`);
-  const configFile = prepareStackConfig(env, dir, {}, keys.privateKey, K8S_LAB.stack, (c) => {
+  const configFile = prepareStackConfig(env, dir, hostKeys, keys.privateKey, K8S_LAB.stack, (c) => {
     const k = c["labfabric:kubernetes"] as {
-      nodes: { name: string; ssh: { hostKey?: string } }[];
+      nodes: { name: string; ssh: { hostKey?: string; jump?: { hostKey?: string } } }[];
       cni: { chart: { path: string } };
     };
-    for (const n of k.nodes) n.ssh.hostKey = keysByNode[n.name];
+    for (const n of k.nodes) {
+      n.ssh.hostKey = nodeKeys[n.name];
+      if (n.ssh.jump) n.ssh.jump.hostKey = hostKeys[hostOf[n.name]];
+    }
     k.cni.chart.path = join(bundle, "chart", chart);
+    // The libvirt provider's qemu+ssh reads the lab's key from a file (lab-d does the same).
+    c["labfabric:libvirt"] = { sshKeyFile: join(dir, "id_ed25519") };
   });
-  return { plan, env, configFile, dir, hosts, bundle };
+  return { plan, env, configFile, dir, hosts, nodes, bundle };
 }
 
 /** The context of a lab that is up: nothing is started. */
@@ -250,6 +155,7 @@ export function existingK8sLab(): K8sLabContext {
     configFile: join(dir, `Pulumi.${K8S_LAB.stack}.yaml`),
     dir,
     hosts: k8sLabHosts(plan),
+    nodes: k8sLabNodes(plan),
     bundle,
   };
 }
@@ -335,11 +241,16 @@ export function proofReport(ctx: K8sLabContext): string {
 export function k8sLabReport(ctx: K8sLabContext, upSeconds: number): string {
   const nodes = nodeStatus(ctx);
   const lines = [
-    `labfabric lab "${ctx.plan.lab}": ${nodes.length} namespace nodes, Kubernetes from the offline bundle, ${ctx.plan.cni?.plugin} ${ctx.plan.cni?.mode}, pod MTU ${ctx.plan.mtu.podMtu} (up ${Math.round(upSeconds)} s)`,
-    ...nodes.map(
-      (n) =>
-        `  ${n.name.padEnd(8)} ${n.ready ? "Ready   " : "NotReady"} ${n.address.padEnd(14)} planned ${n.planned}${n.address === n.planned ? "" : "  MISMATCH"}`,
+    `labfabric lab "${ctx.plan.lab}": ${ctx.hosts.length} hosts (fabric ${ctx.plan.spec.fabric.mode}), ${nodes.length} namespace nodes on their NAT networks, Kubernetes from the offline bundle, ${ctx.plan.cni?.plugin} ${ctx.plan.cni?.mode}, pod MTU ${ctx.plan.mtu.podMtu} (up ${Math.round(upSeconds)} s)`,
+    ...ctx.plan.hosts.map(
+      (h) =>
+        `  ${h.host.padEnd(8)} ${h.underlay.address.padEnd(16)} internal ${h.routed?.internalAddress ?? "-"}  ${(h.routed?.routes ?? []).map((r) => `${r.to} via ${r.via}`).join(", ")}`,
     ),
+    ...nodes.map((n) => {
+      const on = ctx.nodes.find((x) => x.name === n.name);
+      const where = on ? `  on ${on.host}'s ${on.bridge}, via ${on.gateway}` : "";
+      return `  ${n.name.padEnd(8)} ${n.ready ? "Ready   " : "NotReady"} ${n.address.padEnd(14)} planned ${n.planned}${n.address === n.planned ? "" : "  MISMATCH"}${where}`;
+    }),
     "  the program's proof (cni-proof-run):",
     ...proofReport(ctx)
       .split("\n")
@@ -355,8 +266,7 @@ export function nodesPass(ctx: K8sLabContext): boolean {
 
 export function k8sLabDown(): void {
   const plan = k8sLabPlan();
-  const hosts = k8sLabHosts(plan);
   const dir = labDir(K8S_LAB.stack);
   destroyLabStack(dir, K8S_LAB.stack, PULUMI_TIMEOUT_MS);
-  stopK8sNodes(hosts, dir);
+  stopK8sLab({ hosts: k8sLabHosts(plan), nodes: k8sLabNodes(plan), dir });
 }

@@ -1,15 +1,19 @@
-// End-to-end for issue 18's cluster (`npm run lab -- k`, Pulumi.lab-k.yaml): two namespace nodes
-// with their own containerd and kubelet, bootstrapped by the program over SSH with the real engine,
-// the real command and kubernetes plugins, from the offline bundle. The first up meets a fault a
-// real lab hits, the control plane's firewall refusing the API server's port to the worker: it
-// fails, naming the worker and repeating kubeadm's own error, and prints no join token. The fault
-// removed, a re-run converges: both nodes Ready at their planned addresses; the program's own proof
-// passed (every ordered pair carries the planned pod MTU with DF set and refuses one byte more,
-// CoreDNS answers on every node); the kubeconfig and join token are secrets in state; a second
-// preview has no changes; destroy (kubeadm reset) leaves no cluster state on the nodes. Needs
-// root, the kubernetes plugin and the offline bundle (both built once and cached; cold ~35 and
-// ~50 min). It stops by itself: every wait is bounded and `after` removes the nodes whatever
-// happened.
+// End-to-end for issue 18's cluster in scenario D's shape (`npm run lab -- k`, Pulumi.lab-k.yaml):
+// two namespace hosts with their own libvirtd and sshd, a routed fabric and a NAT network per host
+// that the program creates, and on each network a namespace node with its own containerd and
+// kubelet, bootstrapped by the program over SSH through its host with the real engine, the real
+// command, libvirt and kubernetes plugins, from the offline bundle. The first up meets a fault a
+// real lab hits, a firewall on the control plane's host refusing the API server's port to the
+// worker's subnet: it fails, naming the worker and repeating kubeadm's own error, and prints no
+// join token. The fault removed, a re-run converges: both nodes Ready at their planned addresses
+// on different subnets; the program's own proof passed (every ordered pair carries the planned
+// pod MTU with DF set and refuses one byte more, CoreDNS answers on every node); pod-to-pod
+// traffic crosses both hosts' static routes with the nodes' own addresses; the kubeconfig and
+// join token are secrets in state; a second preview has no changes; destroy (kubeadm reset, the
+// fabric's down, the networks) leaves no cluster state on the nodes and the hosts as they were.
+// Needs root, the kubernetes plugin and the offline bundle (both built once and cached; cold
+// ~35 and ~50 min). It stops by itself: every wait is bounded and `after` removes the nodes and
+// hosts whatever happened.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { JOIN_CONFIG } from "../../components/kubernetes/node-scripts";
@@ -21,21 +25,25 @@ import {
   nodeStatus,
   prepareK8sLab,
   proofReport,
-  stopK8sNodes,
+  stopK8sLab,
   type K8sLabContext,
 } from "../../scripts/lab/k8slab";
 import {
   apiFirewall,
   clusterState,
   FLANNEL,
+  hostState,
+  inHostNet,
   joinTokens,
   machineState,
   mustKubectl,
   netConf,
+  probePods,
   setNetConf,
   until,
   waitFlannel,
 } from "./k8slab-cluster";
+import { FLANNEL_VXLAN_PORT } from "../../components/spec";
 
 const isRoot = process.getuid?.() === 0;
 const TIMEOUT_MS = 75 * 60_000;
@@ -43,7 +51,7 @@ const TIMEOUT_MS = 75 * 60_000;
 const secs = (ms: number) => Math.round(ms / 1000);
 
 describe(
-  "lab-k: kubeadm + Flannel on namespace nodes from the offline bundle",
+  "lab-k: kubeadm + Flannel on namespace nodes behind two routed libvirt hosts, from the offline bundle",
   {
     skip: !isRoot ? "needs root (network and mount namespaces)" : false,
     timeout: TIMEOUT_MS,
@@ -51,6 +59,7 @@ describe(
   () => {
     let ctx: K8sLabContext | undefined;
     const before_: Record<string, string> = {};
+    const hostsBefore: Record<string, string> = {};
     const machineBefore = machineState();
     let failedUp = { code: 0, out: "" };
     let convergedUp = "";
@@ -61,10 +70,11 @@ describe(
     before(() => {
       const t0 = Date.now();
       ctx = prepareK8sLab();
-      for (const h of ctx.hosts) before_[h.name] = clusterState(ctx, h.name);
+      for (const n of ctx.nodes) before_[n.name] = clusterState(ctx, n.name);
+      for (const h of ctx.hosts) hostsBefore[h.name] = hostState(ctx, h.name);
       worker = ctx.plan.nodes.find((n) => n.role === "worker")!.name;
       const t1 = Date.now();
-      apiFirewall(ctx, worker, "-I");
+      apiFirewall(ctx, worker, "add");
       try {
         const r = k8sLabPulumi(ctx, ["up", "--yes", "--skip-preview"]);
         failedUp = { code: r.code, out: `${r.stdout}\n${r.stderr}` };
@@ -78,17 +88,17 @@ describe(
             .join("\n"),
         );
       } finally {
-        apiFirewall(ctx, worker, "-D");
+        apiFirewall(ctx, worker, "delete");
       }
       const t2 = Date.now();
       convergedUp = k8sLabUp(ctx, false);
       console.error(
-        `lab-k: prepared in ${secs(t1 - t0)} s, failed up (API port refused to ${worker}) in ${secs(t2 - t1)} s, re-run up in ${secs(Date.now() - t2)} s`,
+        `lab-k: prepared in ${secs(t1 - t0)} s, failed up (API port refused to ${worker}'s subnet) in ${secs(t2 - t1)} s, re-run up in ${secs(Date.now() - t2)} s`,
       );
     });
 
     after(() => {
-      if (ctx) stopK8sNodes(ctx.hosts, ctx.dir);
+      if (ctx) stopK8sLab(ctx);
     });
 
     test("a join the firewall refuses fails naming the node and kubeadm's own error", () => {
@@ -196,7 +206,7 @@ describe(
       const conf = JSON.parse(original) as { Backend: { MTU: number } };
       const podMtu = ctx!.plan.mtu.podMtu!;
       assert.equal(conf.Backend.MTU, podMtu + 50);
-      const pods = ["lk-cp1", "lk-w1"].map((n) => `lf-mtu-${n}`);
+      let pods: string[] = [];
       try {
         // Flannel's device MTU one VXLAN header (50) higher: pods get podMtu + 50.
         setNetConf(
@@ -204,33 +214,7 @@ describe(
           JSON.stringify({ ...conf, Backend: { ...conf.Backend, MTU: podMtu + 100 } }),
         );
         waitFlannel(ctx!);
-        for (const [i, node] of ["lk-cp1", "lk-w1"].entries()) {
-          const overrides = {
-            spec: {
-              nodeName: node,
-              containers: [
-                {
-                  name: "probe",
-                  image: "labfabric.local/proof:1",
-                  command: ["sleep", "600"],
-                  securityContext: { capabilities: { add: ["NET_RAW"] } },
-                },
-              ],
-            },
-          };
-          mustKubectl(ctx!, [
-            "run",
-            pods[i],
-            "--image=labfabric.local/proof:1",
-            "--restart=Never",
-            `--overrides=${JSON.stringify(overrides)}`,
-          ]);
-        }
-        mustKubectl(
-          ctx!,
-          ["wait", "--for=condition=Ready", ...pods.map((p) => `pod/${p}`), "--timeout=120s"],
-          150_000,
-        );
+        pods = probePods(ctx!, "lf-mtu");
         const mtu = mustKubectl(ctx!, [
           "exec",
           pods[0],
@@ -266,21 +250,113 @@ describe(
       }
     });
 
+    test("the nodes are on different subnets and pod-to-pod traffic crosses both hosts' static routes with the nodes' own addresses", () => {
+      const planned = ctx!.plan.nodes;
+      assert.notEqual(planned[0].subnet, planned[1].subnet);
+      assert.deepEqual(
+        nodeStatus(ctx!).map((n) => n.address),
+        planned.map((n) => n.address),
+      );
+      // Each host routes the peer's NAT subnet via the peer's internal address ...
+      for (const h of ctx!.plan.hosts) {
+        assert.ok(h.routed!.routes.length > 0, `${h.host} plans no route`);
+        for (const r of h.routed!.routes) {
+          const route = inHostNet(h.host, ["ip", "-4", "route", "show", "exact", r.to]).trim();
+          assert.equal(route, `${r.to} via ${r.via} dev ${h.underlay.interface}`, h.host);
+        }
+      }
+      // ... each node reaches the other through its network's gateway, not on its own segment ...
+      for (const n of ctx!.nodes) {
+        const peer = planned.find((p) => p.name !== n.name)!;
+        const r = inNode(ctx!.dir, n.name, ["ip", "-4", "route", "get", peer.address!]);
+        assert.match(r.out, new RegExp(`via ${n.gateway.replace(/\./g, "\\.")} dev eth0`));
+      }
+      // ... and Flannel's VXLAN between pods is forwarded by both hosts with the nodes' own
+      // addresses as outer source and destination (not masqueraded): counted on the way.
+      const [a, b] = planned.map((n) => n.address!);
+      const count = (src: string, dst: string) => [
+        "-s",
+        src,
+        "-d",
+        dst,
+        "-p",
+        "udp",
+        "--dport",
+        String(FLANNEL_VXLAN_PORT),
+        "-m",
+        "comment",
+        "--comment",
+        "lf-e2e-vxlan",
+      ];
+      const rules = [count(a, b), count(b, a)];
+      const hosts = ctx!.plan.hosts.map((h) => h.host);
+      let pods: string[] = [];
+      try {
+        for (const h of hosts)
+          for (const r of rules) inHostNet(h, ["iptables", "-t", "mangle", "-I", "FORWARD", ...r]);
+        pods = probePods(ctx!, "lf-route");
+        const ips = pods.map((p) =>
+          mustKubectl(ctx!, ["get", "pod", p, "-o", "jsonpath={.status.podIP}"]),
+        );
+        for (const [i, p] of pods.entries()) {
+          mustKubectl(ctx!, ["exec", p, "--", "ping", "-c", "3", "-W", "2", ips[1 - i]]);
+        }
+        for (const h of hosts) {
+          const counters = inHostNet(h, ["iptables", "-t", "mangle", "-S", "FORWARD", "-v"]);
+          for (const [src, dst] of [
+            [a, b],
+            [b, a],
+          ]) {
+            const line = counters
+              .split("\n")
+              .find((l) => l.includes(`-s ${src}/32 -d ${dst}/32`) && l.includes("lf-e2e-vxlan"));
+            const packets = Number(/-c (\d+) \d+/.exec(line ?? "")?.[1] ?? 0);
+            assert.ok(
+              packets >= 3,
+              `${h}: ${packets} VXLAN packets ${src} -> ${dst}:\n${counters}`,
+            );
+          }
+        }
+      } finally {
+        kubectl(ctx!, ["delete", "pod", ...pods, "--ignore-not-found", "--wait=false"]);
+        for (const h of hosts)
+          for (const r of rules)
+            inHostNet(h, ["sh", "-c", 'iptables -t mangle -D FORWARD "$@" || true', "sh", ...r]);
+      }
+    });
+
     test("a second preview has no changes", () => {
       const r = k8sLabPulumi(ctx!, ["preview", "--expect-no-changes", "--diff"]);
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     });
 
-    test("destroy runs kubeadm reset and leaves no cluster state on the nodes", () => {
+    test("destroy leaves no cluster state on the nodes and the hosts as they were (no network, route, rule or file)", () => {
+      // What the comparison must see go: each host's network, its route to the peer, its rules.
+      for (const h of ctx!.plan.hosts) {
+        const up = hostState(ctx!, h.host);
+        const nets = ctx!.plan.spec.networks.filter((n) => n.host === h.host);
+        for (const n of nets) assert.match(up, new RegExp(`^${n.name}$`, "m"), h.host);
+        for (const r of h.routed!.routes) assert.ok(up.includes(`${r.to} via ${r.via}`), h.host);
+        assert.match(up, /labfabric:lab-k/, `${h.host}: no labfabric rule seen`);
+      }
       const r = k8sLabPulumi(ctx!, ["destroy", "--yes", "--skip-preview"]);
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      for (const n of ctx!.nodes) {
+        assert.equal(clusterState(ctx!, n.name), before_[n.name], `${n.name} after destroy`);
+      }
       for (const h of ctx!.hosts) {
-        assert.equal(clusterState(ctx!, h.name), before_[h.name], `${h.name} after destroy`);
+        const was = hostsBefore[h.name].split("\n");
+        const now = hostState(ctx!, h.name).split("\n");
+        const diff = [
+          ...was.filter((l) => !now.includes(l)).map((l) => `- ${l}`),
+          ...now.filter((l) => !was.includes(l)).map((l) => `+ ${l}`),
+        ];
+        assert.deepEqual(diff, [], `${h.name} differs after destroy`);
       }
     });
 
-    test("removing the nodes leaves the machine as it was", () => {
-      stopK8sNodes(ctx!.hosts, ctx!.dir);
+    test("removing the nodes and hosts leaves the machine as it was", () => {
+      stopK8sLab(ctx!);
       assert.equal(machineState(), machineBefore);
     });
   },

@@ -13,7 +13,7 @@ import type { LabSpecInput } from "../../components/spec/schema";
 import { keyscanManyScript, keyscanScript, parseHostKeys } from "../../components/ssh/host-key";
 import { captureLab, LEARNED_HOST_KEY, type Captured } from "../policy/harness";
 import { scenarioPlan } from "../policy/scenario";
-import { host, hostKeyLine, load, vxlanLab } from "../lab/helpers";
+import { host, hostKeyLine, load, routedLab, vxlanLab } from "../lab/helpers";
 
 describe("validation: pinned unless the lab says trust-on-first-use", () => {
   const machine = fc.record({ pinned: fc.boolean(), jump: fc.option(fc.boolean()) });
@@ -138,6 +138,43 @@ describe("what the program registers checks every host key (mocks, update mode)"
     ["c", () => scenarioPlan("Pulumi.c-cilium-subnets.yaml")],
     ["d", () => scenarioPlan("Pulumi.d-libvirt-routed.yaml")],
     ["dev", () => scenarioPlan("Pulumi.dev.yaml")],
+    ["lab-k: nodes behind their hosts (ssh.jump), pinned", () => scenarioPlan("Pulumi.lab-k.yaml")],
+    [
+      "tofu: existing nodes behind their hosts (ssh.jump)",
+      () =>
+        load(
+          routedLab((s) => {
+            s.sshHostKeys = "trust-on-first-use";
+            s.vms = [];
+            delete s.libvirt;
+            s.networks!.forEach(
+              (n) =>
+                (n.dhcp = {
+                  start: n.cidr.replace(/0\/24$/, "100"),
+                  end: n.cidr.replace(/0\/24$/, "200"),
+                }),
+            );
+            s.kubernetes!.nodes = [
+              {
+                name: "cp",
+                role: "control-plane",
+                address: "172.20.112.11/24",
+                ssh: { address: "172.20.112.11", jump: { address: "192.168.0.11" } },
+              },
+              {
+                name: "w",
+                role: "worker",
+                address: "172.20.113.11/24",
+                ssh: {
+                  address: "172.20.113.11",
+                  jump: { address: "192.168.0.12", hostKey: hostKeyLine(2) },
+                },
+              },
+            ];
+          }),
+          "tofu-nodes",
+        ),
+    ],
     [
       "tofu: unpinned hosts, one behind a jump host",
       () =>
@@ -161,6 +198,28 @@ describe("what the program registers checks every host key (mocks, update mode)"
       assertAllChecked(name, captured[name]));
   }
 
+  it("lab-k: every step on a node goes through its host, both keys pinned", () => {
+    const plan = scenarioPlan("Pulumi.lab-k.yaml");
+    const nodes = plan.spec.kubernetes.nodes;
+    const onNodes = captured["lab-k: nodes behind their hosts (ssh.jump), pinned"].filter(
+      (c) => c.type === "command:remote:Command" && /^cluster-|^cni-proof/.test(c.name),
+    );
+    assert.ok(onNodes.length >= 6);
+    for (const c of onNodes) {
+      const conn = reveal(c.props.connection)!;
+      const node = nodes.find((n) => n.ssh.address === conn.host)!;
+      assert.ok(node, `${c.name} connects to ${String(conn.host)}, no node's address`);
+      assert.equal(conn.hostKey, node.ssh.hostKey, c.name);
+      const proxy = reveal(conn.proxy);
+      assert.ok(node.ssh.jump && proxy, `${c.name} does not go through its host`);
+      assert.deepEqual(
+        [proxy.host, proxy.hostKey],
+        [node.ssh.jump.address, node.ssh.jump.hostKey],
+        `${c.name} -> ${node.name}`,
+      );
+    }
+  });
+
   it("pinned machines get no learning step; unpinned ones are learned once, a host's VMs together", () => {
     const steps = (lab: string) =>
       captured[lab].filter((c) => /-host-keys?$/.test(c.name)).map((c) => `${c.type} ${c.name}`);
@@ -178,6 +237,19 @@ describe("what the program registers checks every host key (mocks, update mode)"
       "command:remote:Command host-h2-host-key",
       "command:remote:Command host-h2-vm-host-keys",
     ]);
+    // Existing nodes behind their hosts: pinned, nothing is learned; unpinned, the jump's key
+    // is learned from here and the node's own key through the (checked) jump.
+    assert.deepEqual(steps("lab-k: nodes behind their hosts (ssh.jump), pinned"), []);
+    assert.deepEqual(steps("tofu: existing nodes behind their hosts (ssh.jump)").sort(), [
+      "command:local:Command node-cp-jump-host-key",
+      "command:remote:Command node-cp-host-key",
+      "command:remote:Command node-w-host-key",
+    ]);
+    const learnW = captured["tofu: existing nodes behind their hosts (ssh.jump)"].find(
+      (c) => c.name === "node-w-host-key",
+    )!;
+    assert.equal(reveal(learnW.props.connection)!.host, "192.168.0.12");
+    assert.equal(reveal(learnW.props.connection)!.hostKey, hostKeyLine(2));
     const fabric = captured["tofu: unpinned hosts, one behind a jump host"].find(
       (c) => c.name === "fabric-h1-fabric",
     )!;

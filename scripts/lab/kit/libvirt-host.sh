@@ -8,9 +8,12 @@
 # libvirtd through this sshd exactly as on a real host. Then it stays as the namespace's anchor
 # (its pid is written to <dir>/anchor.pid): nsenter --target <pid> --mount --net joins it.
 #
-# usage: libvirt-host.sh HOSTDIR SSHD_CONFIG|- [CAPS_CACHE]
+# usage: libvirt-host.sh HOSTDIR SSHD_CONFIG|- [CAPS_CACHE] [SITE_NETWORK_HOOK]
+# SITE_NETWORK_HOOK: a libvirt network hook the site keeps on the host (installed as
+# /etc/libvirt/hooks/network.d/50-drylab-site before libvirtd starts, which is when libvirt
+# looks for hooks); the k8s lab's plugs its nodes' cables into a bridge when libvirt starts it.
 set -eu
-dir=$1 sshd_config=$2 caps=${3:-}
+dir=$1 sshd_config=$2 caps=${3:-} site_hook=${4:-}
 case $dir in /*) ;; *) echo "libvirt-host: HOSTDIR must be absolute: $dir" >&2; exit 2 ;; esac
 [ "$sshd_config" = - ] || [ -f "$sshd_config" ] || { echo "libvirt-host: no sshd config $sshd_config" >&2; exit 2; }
 
@@ -40,6 +43,10 @@ if [ -n "$caps" ] && [ -d "$caps" ] && [ ! -d "$dir/var/cache/libvirt/qemu/capab
   # same machine (same QEMU binary) is valid here and libvirt re-probes if it is not.
   mkdir -p "$dir/var/cache/libvirt/qemu"
   cp -a "$caps" "$dir/var/cache/libvirt/qemu/capabilities"
+fi
+if [ -n "$site_hook" ]; then
+  mkdir -p "$dir/etc/libvirt/hooks/network.d"
+  install -m 0755 "$site_hook" "$dir/etc/libvirt/hooks/network.d/50-drylab-site"
 fi
 mount --bind "$dir/etc" /etc
 for d in var/lib/libvirt var/log/libvirt var/cache/libvirt run/libvirt; do

@@ -18,6 +18,8 @@ export interface LibvirtHost {
   dir: string;
   /** sshd config to start in the same mount namespace; unset = no sshd (kernel tests). */
   sshdConfig?: string;
+  /** A network hook of the site, in place before libvirtd starts (libvirt-host.sh). */
+  siteNetworkHook?: string;
 }
 
 /** Shared QEMU capability cache: the first probe takes up to a minute under TCG, once. */
@@ -104,7 +106,7 @@ export function startLibvirtHost(h: LibvirtHost): void {
       "private",
       "sh",
       HOST_SCRIPT,
-    ].concat([h.dir, h.sshdConfig ?? "-", existsSync(caps) ? caps : ""]),
+    ].concat([h.dir, h.sshdConfig ?? "-", existsSync(caps) ? caps : "", h.siteNetworkHook ?? ""]),
     { detached: true, stdio: ["ignore", log, log] },
   );
   child.unref();
