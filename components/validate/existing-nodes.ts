@@ -4,7 +4,7 @@
 // the stack file can get wrong are refused before any host is touched: a static address that
 // libvirt's dnsmasq may lease to another machine, and a NIC MTU above the network's.
 import * as cidr from "../shared";
-import { hasLibvirtDhcp, networkOfNode, providerDhcpRange } from "../plan";
+import { libvirtDhcpRange, networkOfNode } from "../plan";
 import type { PlanCore } from "../plan";
 import type { Findings } from "../spec";
 
@@ -16,7 +16,7 @@ export function validateExistingNodes(plan: PlanCore, f: Findings): void {
     if (!net) return;
     const netKey = `networks[${spec.networks.indexOf(net)}]`;
     const ip = cidr.addressOf(n.address);
-    const range = hasLibvirtDhcp(net.mode) ? (net.dhcp ?? providerDhcpRange(net.cidr)) : undefined;
+    const range = libvirtDhcpRange(net);
     if (
       range &&
       cidr.compareAddresses(range.start, ip) <= 0 &&

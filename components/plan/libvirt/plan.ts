@@ -45,6 +45,13 @@ export function hasLibvirtDhcp(mode: NetworkMode): boolean {
   return mode !== "bridge";
 }
 
+/** The range libvirt's dnsmasq leases from on a network: its `dhcp`, else 0.8's; none on a bridge. */
+export function libvirtDhcpRange(
+  net: Pick<NetworkSpec, "mode" | "cidr" | "dhcp">,
+): { start: string; end: string } | undefined {
+  return hasLibvirtDhcp(net.mode) ? (net.dhcp ?? providerDhcpRange(net.cidr)) : undefined;
+}
+
 /**
  * Who writes a NIC's DHCP reservation. terraform-provider-libvirt 0.8 adds the host entry to the
  * network when it creates a domain whose NIC lists `addresses` (or, with `waitForLease` and no
@@ -65,7 +72,6 @@ function networkKey(host: string, name: string): string {
 }
 
 function basePlan(lab: string, net: NetworkSpec, mtu: number, fabric: boolean): LibvirtNetworkPlan {
-  const dhcp = hasLibvirtDhcp(net.mode);
   return {
     key: networkKey(net.host, net.name),
     host: net.host,
@@ -79,7 +85,7 @@ function basePlan(lab: string, net: NetworkSpec, mtu: number, fabric: boolean): 
     autostart: net.autostart,
     adopt: net.adopt,
     fabric,
-    dhcp: dhcp ? (net.dhcp ?? providerDhcpRange(net.cidr)) : undefined,
+    dhcp: libvirtDhcpRange(net),
     reservations: [],
   };
 }
