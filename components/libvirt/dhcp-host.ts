@@ -13,6 +13,9 @@ import { patterns } from "../spec";
 /** Where the step's virsh connects: the host's own system libvirtd. */
 export const LOCAL_LIBVIRT_URI = "qemu:///system";
 
+/** The shell function `v`: quiet virsh on the host's own libvirtd (this step's and seed.ts'). */
+export const LOCAL_VIRSH = `v() { virsh -q -c ${shq(LOCAL_LIBVIRT_URI)} "$@"; }`;
+
 /** The values of a reservation, checked again before they enter XML or a script. */
 export function reservationProblems(r: LibvirtHostReservation): string[] {
   return [
@@ -40,7 +43,7 @@ export function dhcpHostXml(r: LibvirtHostReservation): string {
 /** Shell functions both scripts use: virsh on the host, the network's XML, its state. */
 function helpers(): string {
   return [
-    `v() { virsh -q -c ${shq(LOCAL_LIBVIRT_URI)} "$@"; }`,
+    LOCAL_VIRSH,
     "# dump <network> config|live: the network's persistent or running definition",
     'dump() { if [ "$2" = config ]; then v net-dumpxml --inactive "$1"; else v net-dumpxml "$1"; fi; }',
     "# has <network> <scope> <entry>: the exact entry is there (libvirt keeps a MAC's case as given)",

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { LibvirtVmPlan } from "../plan";
 import { fail, script, shq } from "../shared";
 import { patterns } from "../spec";
-import { LOCAL_LIBVIRT_URI } from "./dhcp-host";
+import { LOCAL_VIRSH } from "./dhcp-host";
 
 /** First line of the step's standard input: what the rest is, and its version. */
 export const SEED_STDIN_MARK = "labfabric-nocloud-seed/1";
@@ -83,7 +83,7 @@ export function parseSeedStdin(stdin: string | undefined): Docs | undefined {
 /** Shell lines both scripts start with: virsh on the host, the names, messages on stderr. */
 function common(t: SeedTarget): string {
   return [
-    `v() { virsh -q -c ${shq(LOCAL_LIBVIRT_URI)} "$@"; }`,
+    LOCAL_VIRSH,
     `pool=${shq(t.pool)}`,
     `vol=${shq(t.volume)}`,
     "# what happened, on stderr: stdout is the volume's path alone",

@@ -68,6 +68,42 @@ function connectionFor(
   return pulumi.secret(ctx.hostConnection(host.host));
 }
 
+/** A remote step of the VM on its host: what seed.ts and dhcp-host.ts render for it. */
+interface HostStepText {
+  create: string;
+  delete: string;
+  stdin?: string;
+  triggers: string[];
+}
+
+/**
+ * One of labfabric's own steps for a VM, run as root on its host over the host's connection;
+ * what `what` writes is named when the layer has no connection to run it with.
+ */
+function hostStep(
+  stepName: string,
+  host: LibvirtHostPlan,
+  vm: LibvirtVmPlan,
+  ctx: VmContext,
+  what: string,
+  step: HostStepText,
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+  return new command.remote.Command(
+    stepName,
+    {
+      connection: connectionFor(host, vm, ctx, what),
+      create: asRoot(host.ssh.user, step.create),
+      delete: asRoot(host.ssh.user, step.delete),
+      ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+      triggers: step.triggers,
+      addPreviousOutputInEnv: false,
+      logging: "stdoutAndStderr",
+    },
+    { parent: ctx.parent, ...opts },
+  );
+}
+
 /**
  * The VM's NoCloud seed volume, as labfabric's own step on its host (seed.ts): the documents on
  * stdin, the volume's path on stdout. A changed seed is a new volume name, so the step is
@@ -80,20 +116,10 @@ function seedStep(
   ctx: VmContext,
 ): command.remote.Command {
   const step = renderSeedStep({ pool: host.pool.name, volume: vm.seedVolumeName }, vm.cloudInit);
-  return new command.remote.Command(
-    `${name}-${vm.name}-seed`,
-    {
-      connection: connectionFor(host, vm, ctx, "the NoCloud seed"),
-      create: asRoot(host.ssh.user, step.create),
-      delete: asRoot(host.ssh.user, step.delete),
-      stdin: step.stdin,
-      triggers: step.triggers,
-      addPreviousOutputInEnv: false,
-      logging: "stdoutAndStderr",
-    },
-    // A pool labfabric creates exists first.
-    { parent: ctx.parent, dependsOn: ctx.poolResource ? [ctx.poolResource] : [] },
-  );
+  // A pool labfabric creates exists first.
+  return hostStep(`${name}-${vm.name}-seed`, host, vm, ctx, "the NoCloud seed", step, {
+    dependsOn: ctx.poolResource ? [ctx.poolResource] : [],
+  });
 }
 
 /**
@@ -108,18 +134,15 @@ function dhcpHostStep(
 ): command.remote.Command | undefined {
   if (vm.hostReservations.length === 0) return undefined;
   const step = renderDhcpHostStep(vm.hostReservations);
-  return new command.remote.Command(
+  // A changed entry replaces the step: the old entry goes before the new one is added.
+  return hostStep(
     `${name}-${vm.name}-dhcp-host`,
-    {
-      connection: connectionFor(host, vm, ctx, "the DHCP host entries"),
-      create: asRoot(host.ssh.user, step.create),
-      delete: asRoot(host.ssh.user, step.delete),
-      // A changed entry replaces the step: the old entry goes before the new one is added.
-      triggers: [step.hash],
-      addPreviousOutputInEnv: false,
-      logging: "stdoutAndStderr",
-    },
-    { parent: ctx.parent, deleteBeforeReplace: true },
+    host,
+    vm,
+    ctx,
+    "the DHCP host entries",
+    { create: step.create, delete: step.delete, triggers: [step.hash] },
+    { deleteBeforeReplace: true },
   );
 }
 
